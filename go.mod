@@ -1,0 +1,18 @@
+module github.com/truce-project/truce
+
+go 1.26.8
+
+require (
+	cel.dev/cel-go v0.33.2 // indirect
+	github.com/golang/geo v0.0.0-20260818125358-b200a1149890 // indirect
+	github.com/inconshreveable/mousetrap v1.1.0 // indirect
+	github.com/paulmach/orb v0.14.0 // indirect
+	github.com/spf13/cobra v1.10.2 // indirect
+	github.com/spf13/pflag v1.0.9 // indirect
+	github.com/tidwall/geodesic v1.52.4 // indirect
+	github.com/transparency-dev/formats v0.1.1 // indirect
+	github.com/transparency-dev/merkle v0.0.2 // indirect
+	go.yaml.in/yaml/v3 v3.0.6 // indirect
+	golang.org/x/mod v0.43.0 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
+)

@@ -1,0 +1,350 @@
+package ais
+
+import (
+	"strconv"
+)
+
+// JSONOptions selects the form of AppendJSON's output.
+type JSONOptions struct {
+	// Scaled reports values in their units (degrees, knots) as gpsd's scaled JSON does;
+	// otherwise they are reported as transmitted, as gpsd's unscaled JSON does.
+	Scaled bool
+	// Device, when not empty, is reported as "device", as gpsd names its input.
+	Device string
+}
+
+// AppendJSON appends m to dst as one JSON object in gpsd's JSON-AIS encoding (field names,
+// order and scaling as gpsd reports them), without a trailing newline. Fields whose value is
+// the standard's "not available" code are left out. Types the package does not decode in
+// full report their raw armoured payload as "payload" with its "fill" bits.
+//
+// The object is written by hand, without reflection, because this is the hot path of a
+// feed decoder.
+func AppendJSON(dst []byte, m *Message, o JSONOptions) []byte {
+	dst = append(dst, `{"class":"AIS"`...)
+	if o.Device != "" {
+		dst = appendKey(dst, "device")
+		dst = appendString(dst, o.Device)
+	}
+	dst = appendUint(dst, "type", uint64(m.Type))
+	dst = appendUint(dst, "repeat", uint64(m.Repeat))
+	dst = appendUint(dst, "mmsi", uint64(m.MMSI))
+	dst = appendBool(dst, "scaled", o.Scaled)
+	switch m.Type {
+	case 1, 2, 3:
+		dst = appendStatus(dst, m)
+		if m.Turn != turnNA {
+			dst = appendKey(dst, "turn")
+			switch {
+			case !o.Scaled:
+				dst = strconv.AppendInt(dst, int64(m.Turn), 10)
+			case m.Turn == 127:
+				dst = append(dst, `"fastright"`...)
+			case m.Turn == -127:
+				dst = append(dst, `"fastleft"`...)
+			default:
+				r, _, _ := m.TurnRate()
+				dst = strconv.AppendFloat(dst, r, 'f', 2, 64)
+			}
+		}
+		dst = appendSpeedTenths(dst, m, o)
+		dst = appendBool(dst, "accuracy", m.Accuracy)
+		dst = appendLonLat(dst, m, o)
+		dst = appendCourseTenths(dst, m, o)
+		dst = appendHeading(dst, m)
+		dst = appendSecond(dst, m)
+		dst = appendUint(dst, "maneuver", uint64(m.Maneuver))
+		dst = appendBool(dst, "raim", m.RAIM)
+		dst = appendUint(dst, "radio", uint64(m.Radio))
+	case 4, 11:
+		if m.Year != 0 || m.Month != 0 || m.Day != 0 || m.Hour < 24 || m.Minute < 60 || m.Second < 60 {
+			dst = appendKey(dst, "timestamp")
+			dst = append(dst, '"')
+			dst = appendPadded(dst, uint64(m.Year), 4)
+			dst = append(dst, '-')
+			dst = appendPadded(dst, uint64(m.Month), 2)
+			dst = append(dst, '-')
+			dst = appendPadded(dst, uint64(m.Day), 2)
+			dst = append(dst, 'T')
+			dst = appendPadded(dst, uint64(m.Hour), 2)
+			dst = append(dst, ':')
+			dst = appendPadded(dst, uint64(m.Minute), 2)
+			dst = append(dst, ':')
+			dst = appendPadded(dst, uint64(m.Second), 2)
+			dst = append(dst, `Z"`...)
+		}
+		dst = appendBool(dst, "accuracy", m.Accuracy)
+		dst = appendLonLat(dst, m, o)
+		dst = appendEPFD(dst, m)
+		dst = appendBool(dst, "raim", m.RAIM)
+		dst = appendUint(dst, "radio", uint64(m.Radio))
+	case 5:
+		if m.IMO != 0 {
+			dst = appendUint(dst, "imo", uint64(m.IMO))
+		}
+		dst = appendUint(dst, "ais_version", uint64(m.AISVersion))
+		dst = appendText(dst, "callsign", m.Callsign)
+		dst = appendText(dst, "shipname", m.Shipname)
+		dst = appendShipType(dst, m)
+		dst = appendDimensions(dst, m)
+		dst = appendEPFD(dst, m)
+		if m.Month != 0 || m.Day != 0 || m.Hour < 24 || m.Minute < 60 {
+			dst = appendKey(dst, "eta")
+			dst = append(dst, '"')
+			dst = appendPadded(dst, uint64(m.Month), 2)
+			dst = append(dst, '-')
+			dst = appendPadded(dst, uint64(m.Day), 2)
+			dst = append(dst, 'T')
+			dst = appendPadded(dst, uint64(m.Hour), 2)
+			dst = append(dst, ':')
+			dst = appendPadded(dst, uint64(m.Minute), 2)
+			dst = append(dst, `Z"`...)
+		}
+		if m.Draught != 0 {
+			dst = appendKey(dst, "draught")
+			if o.Scaled {
+				dst = strconv.AppendFloat(dst, float64(m.Draught)/10, 'f', 1, 64)
+			} else {
+				dst = strconv.AppendUint(dst, uint64(m.Draught), 10)
+			}
+		}
+		dst = appendText(dst, "destination", m.Destination)
+		if m.HasDTE {
+			dst = appendFlagInt(dst, "dte", m.DTE)
+		}
+	case 9:
+		if m.Alt != 4095 {
+			dst = appendUint(dst, "alt", uint64(m.Alt))
+		}
+		if m.Speed != speedNA {
+			dst = appendUint(dst, "speed", uint64(m.Speed))
+		}
+		dst = appendBool(dst, "accuracy", m.Accuracy)
+		dst = appendLonLat(dst, m, o)
+		dst = appendCourseTenths(dst, m, o)
+		dst = appendSecond(dst, m)
+		dst = appendUint(dst, "regional", uint64(m.Regional))
+		dst = appendFlagInt(dst, "dte", m.DTE)
+		dst = appendBool(dst, "assigned", m.Assigned)
+		dst = appendBool(dst, "raim", m.RAIM)
+		dst = appendUint(dst, "radio", uint64(m.Radio))
+	case 18, 19:
+		dst = appendUint(dst, "reserved", uint64(m.Reserved))
+		dst = appendSpeedTenths(dst, m, o)
+		dst = appendBool(dst, "accuracy", m.Accuracy)
+		dst = appendLonLat(dst, m, o)
+		dst = appendCourseTenths(dst, m, o)
+		dst = appendHeading(dst, m)
+		dst = appendSecond(dst, m)
+		dst = appendUint(dst, "regional", uint64(m.Regional))
+		if m.Type == 18 {
+			dst = appendBool(dst, "cs", m.CS)
+			dst = appendBool(dst, "display", m.Display)
+			dst = appendBool(dst, "dsc", m.DSC)
+			dst = appendBool(dst, "band", m.Band)
+			dst = appendBool(dst, "msg22", m.Msg22)
+			dst = appendBool(dst, "assigned", m.Assigned)
+			dst = appendBool(dst, "raim", m.RAIM)
+			dst = appendUint(dst, "radio", uint64(m.Radio))
+			break
+		}
+		dst = appendText(dst, "shipname", m.Shipname)
+		dst = appendShipType(dst, m)
+		dst = appendDimensions(dst, m)
+		dst = appendEPFD(dst, m)
+		dst = appendBool(dst, "raim", m.RAIM)
+		dst = appendFlagInt(dst, "dte", m.DTE)
+		dst = appendBool(dst, "assigned", m.Assigned)
+	case 21:
+		dst = appendUint(dst, "aid_type", uint64(m.AidType))
+		dst = appendKey(dst, "aid_type_text")
+		dst = appendString(dst, aidTypeText(m.AidType))
+		dst = appendText(dst, "name", m.Shipname)
+		dst = appendBool(dst, "accuracy", m.Accuracy)
+		dst = appendLonLat(dst, m, o)
+		dst = appendDimensions(dst, m)
+		dst = appendEPFD(dst, m)
+		dst = appendSecond(dst, m)
+		dst = appendBool(dst, "off_position", m.OffPosition)
+		dst = appendUint(dst, "regional", uint64(m.Regional))
+		dst = appendBool(dst, "raim", m.RAIM)
+		dst = appendBool(dst, "virtual_aid", m.VirtualAid)
+		dst = appendBool(dst, "assigned", m.Assigned)
+	case 24:
+		dst = appendUint(dst, "part", uint64(m.Part))
+		dst = appendText(dst, "shipname", m.Shipname)
+		if m.Part == 1 {
+			dst = appendShipType(dst, m)
+			dst = appendText(dst, "vendorid", m.VendorID)
+			dst = appendUint(dst, "model", uint64(m.Model))
+			dst = appendUint(dst, "serial", uint64(m.Serial))
+			dst = appendText(dst, "callsign", m.Callsign)
+			if m.MMSI/10000000 == 98 {
+				dst = appendUint(dst, "mothership_mmsi", uint64(m.MothershipMMSI))
+			} else {
+				dst = appendDimensions(dst, m)
+			}
+		}
+	case 27:
+		dst = appendStatus(dst, m)
+		dst = appendBool(dst, "accuracy", m.Accuracy)
+		dst = appendLonLat(dst, m, o)
+		if m.Speed != 63 {
+			dst = appendUint(dst, "speed", uint64(m.Speed))
+		}
+		if m.Course != 511 {
+			dst = appendUint(dst, "course", uint64(m.Course))
+		}
+		dst = appendBool(dst, "raim", m.RAIM)
+		dst = appendBool(dst, "gnss", m.GNSS)
+	default:
+		dst = appendText(dst, "payload", m.Payload)
+		dst = appendUint(dst, "fill", uint64(m.Fill))
+	}
+	return append(dst, '}')
+}
+
+func appendKey(dst []byte, k string) []byte {
+	dst = append(dst, ',', '"')
+	dst = append(dst, k...)
+	return append(dst, '"', ':')
+}
+
+func appendUint(dst []byte, k string, v uint64) []byte {
+	return strconv.AppendUint(appendKey(dst, k), v, 10)
+}
+
+func appendBool(dst []byte, k string, v bool) []byte {
+	return strconv.AppendBool(appendKey(dst, k), v)
+}
+
+func appendFlagInt(dst []byte, k string, v bool) []byte {
+	dst = appendKey(dst, k)
+	if v {
+		return append(dst, '1')
+	}
+	return append(dst, '0')
+}
+
+func appendPadded(dst []byte, v uint64, width int) []byte {
+	var b [20]byte
+	s := strconv.AppendUint(b[:0], v, 10)
+	for i := len(s); i < width; i++ {
+		dst = append(dst, '0')
+	}
+	return append(dst, s...)
+}
+
+// appendString appends s as a JSON string. Six-bit text holds only printable ASCII, so only
+// quotes and backslashes need escaping; other control bytes are escaped for safety.
+func appendString[T string | []byte](dst []byte, s T) []byte {
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c < 0x20 || c == 0x7f:
+			const hex = "0123456789abcdef"
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
+}
+
+// appendText appends a text field unless it is empty, the standard's "not available".
+func appendText(dst []byte, k string, v []byte) []byte {
+	if len(v) == 0 {
+		return dst
+	}
+	return appendString(appendKey(dst, k), v)
+}
+
+func appendStatus(dst []byte, m *Message) []byte {
+	dst = appendUint(dst, "status", uint64(m.Status))
+	dst = appendKey(dst, "status_text")
+	return appendString(dst, statusText(m.Status))
+}
+
+func appendShipType(dst []byte, m *Message) []byte {
+	dst = appendUint(dst, "shiptype", uint64(m.ShipType))
+	dst = appendKey(dst, "shiptype_text")
+	return appendString(dst, shipTypeText(m.ShipType))
+}
+
+func appendEPFD(dst []byte, m *Message) []byte {
+	dst = appendUint(dst, "epfd", uint64(m.EPFD))
+	dst = appendKey(dst, "epfd_text")
+	return appendString(dst, epfdText(m.EPFD))
+}
+
+func appendDimensions(dst []byte, m *Message) []byte {
+	dst = appendUint(dst, "to_bow", uint64(m.ToBow))
+	dst = appendUint(dst, "to_stern", uint64(m.ToStern))
+	dst = appendUint(dst, "to_port", uint64(m.ToPort))
+	return appendUint(dst, "to_starboard", uint64(m.ToStarboard))
+}
+
+func appendSpeedTenths(dst []byte, m *Message, o JSONOptions) []byte {
+	if m.Speed == speedNA {
+		return dst
+	}
+	dst = appendKey(dst, "speed")
+	if o.Scaled {
+		return strconv.AppendFloat(dst, float64(m.Speed)/10, 'f', 1, 64)
+	}
+	return strconv.AppendUint(dst, uint64(m.Speed), 10)
+}
+
+func appendCourseTenths(dst []byte, m *Message, o JSONOptions) []byte {
+	if m.Course >= courseNA {
+		return dst
+	}
+	dst = appendKey(dst, "course")
+	if o.Scaled {
+		return strconv.AppendFloat(dst, float64(m.Course)/10, 'f', 1, 64)
+	}
+	return strconv.AppendUint(dst, uint64(m.Course), 10)
+}
+
+func appendHeading(dst []byte, m *Message) []byte {
+	if m.Heading == headNA {
+		return dst
+	}
+	return appendUint(dst, "heading", uint64(m.Heading))
+}
+
+func appendSecond(dst []byte, m *Message) []byte {
+	if m.Second == secondNA {
+		return dst
+	}
+	return appendUint(dst, "second", uint64(m.Second))
+}
+
+// appendLonLat appends each coordinate that is available: a receiver may know one and not
+// the other, and gpsd reports them separately.
+func appendLonLat(dst []byte, m *Message, o JSONOptions) []byte {
+	div, prec := 600000.0, 7
+	if m.Type == 27 {
+		div, prec = 600, 4
+	}
+	if m.lonOK() {
+		dst = appendKey(dst, "lon")
+		if o.Scaled {
+			dst = strconv.AppendFloat(dst, float64(m.Lon)/div, 'f', prec, 64)
+		} else {
+			dst = strconv.AppendInt(dst, int64(m.Lon), 10)
+		}
+	}
+	if m.latOK() {
+		dst = appendKey(dst, "lat")
+		if o.Scaled {
+			dst = strconv.AppendFloat(dst, float64(m.Lat)/div, 'f', prec, 64)
+		} else {
+			dst = strconv.AppendInt(dst, int64(m.Lat), 10)
+		}
+	}
+	return dst
+}

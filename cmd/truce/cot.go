@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/truce-project/truce/cot"
+)
+
+func init() {
+	cotCmd := &cobra.Command{
+		Use:   "cot",
+		Short: "Read and write Cursor-on-Target events (XML and TAK protocol)",
+	}
+
+	var fromProto bool
+	decodeCmd := &cobra.Command{
+		Use:   "decode [FILE]",
+		Short: "Print each CoT event of FILE (or standard input) as a line of JSON",
+		Long: `Decode reads CoT events, XML one after another or, with --proto, TAK protocol
+stream frames (0xbf, varint length, TakMessage), and prints one JSON object per event.
+A bad event is reported on standard error with its byte offset and skipped; the exit
+status is 1 if any event was bad.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runCOT(cmd, args, fromProto, func(w *bufio.Writer, e *cot.Event) error {
+				b, err := json.Marshal(eventJSON(e))
+				if err != nil {
+					return err
+				}
+				w.Write(b)
+				return w.WriteByte('\n')
+			})
+		},
+	}
+	decodeCmd.Flags().BoolVar(&fromProto, "proto", false, "read TAK protocol stream frames instead of XML")
+
+	var encFromProto bool
+	var to string
+	encodeCmd := &cobra.Command{
+		Use:   "encode [FILE]",
+		Short: "Re-encode CoT events: XML to TAK protocol stream frames, or back",
+		Long: `Encode reads CoT events as decode does and writes them again: as TAK protocol
+stream frames (--to proto, the default), or as XML events one per line (--to xml).
+Bad events are reported on standard error and skipped, as in decode.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var write func(dst []byte, e *cot.Event) ([]byte, error)
+			switch to {
+			case "proto":
+				write = cot.AppendFrame
+			case "xml":
+				write = func(dst []byte, e *cot.Event) ([]byte, error) {
+					return append(cot.AppendXML(dst, e), '\n'), nil
+				}
+			default:
+				return fmt.Errorf("--to %q: want proto or xml", to)
+			}
+			var buf []byte
+			return runCOT(cmd, args, encFromProto, func(w *bufio.Writer, e *cot.Event) error {
+				var err error
+				if buf, err = write(buf[:0], e); err != nil {
+					return err
+				}
+				_, err = w.Write(buf)
+				return err
+			})
+		},
+	}
+	encodeCmd.Flags().BoolVar(&encFromProto, "proto", false, "read TAK protocol stream frames instead of XML")
+	encodeCmd.Flags().StringVar(&to, "to", "proto", "output: proto (stream frames) or xml")
+
+	cotCmd.AddCommand(decodeCmd, encodeCmd)
+	rootCmd.AddCommand(cotCmd)
+}
+
+// runCOT decodes the events of the named file, or of standard input, and hands each to out.
+// Bad events are reported on standard error and counted; if there were any, it returns
+// exitError{1} after the whole input has been read.
+func runCOT(cmd *cobra.Command, args []string, fromProto bool, out func(*bufio.Writer, *cot.Event) error) error {
+	in := io.Reader(cmd.InOrStdin())
+	name := "stdin"
+	if len(args) == 1 && args[0] != "-" {
+		f, err := os.Open(args[0])
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in, name = f, args[0]
+	}
+	var d *cot.Decoder
+	if fromProto {
+		d = cot.NewProtoDecoder(in)
+	} else {
+		d = cot.NewDecoder(in)
+	}
+	w := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
+	stderr := cmd.ErrOrStderr()
+	bad := 0
+	for {
+		e, err := d.Next()
+		if err == io.EOF {
+			break
+		}
+		var de *cot.DecodeError
+		if errors.As(err, &de) {
+			bad++
+			fmt.Fprintf(stderr, "%s: %v\n", name, de)
+			continue
+		}
+		if err != nil {
+			w.Flush()
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if err := out(w, e); err != nil {
+			var de *cot.DecodeError
+			if errors.As(err, &de) {
+				bad++
+				fmt.Fprintf(stderr, "%s: event %q: %v\n", name, e.UID, err)
+				continue
+			}
+			w.Flush()
+			return err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if bad > 0 {
+		return exitError{code: 1}
+	}
+	return nil
+}
+
+// eventOut is the JSON form of an event printed by truce cot decode. Heights and errors
+// that are NaN are written as null, since JSON has no NaN.
+type eventOut struct {
+	UID         string    `json:"uid"`
+	Type        string    `json:"type"`
+	How         string    `json:"how"`
+	Time        time.Time `json:"time"`
+	Start       time.Time `json:"start"`
+	Stale       time.Time `json:"stale"`
+	Lat         float64   `json:"lat"`
+	Lon         float64   `json:"lon"`
+	HAE         *float64  `json:"hae"`
+	CE          *float64  `json:"ce"`
+	LE          *float64  `json:"le"`
+	Callsign    string    `json:"callsign,omitempty"`
+	Remarks     string    `json:"remarks,omitempty"`
+	Affiliation string    `json:"affiliation,omitempty"`
+	Dimension   string    `json:"dimension,omitempty"`
+	Group       string    `json:"group,omitempty"`
+	Links       int       `json:"links,omitempty"`
+}
+
+func eventJSON(e *cot.Event) eventOut {
+	num := func(v float64) *float64 {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil
+		}
+		return &v
+	}
+	t := cot.ParseType(e.Type)
+	o := eventOut{
+		UID: e.UID, Type: e.Type, How: e.How,
+		Time: e.Time, Start: e.Start, Stale: e.Stale,
+		Lat: e.Point.Lat, Lon: e.Point.Lon,
+		HAE: num(e.Point.HAE), CE: num(e.Point.CE), LE: num(e.Point.LE),
+		Callsign:    e.Callsign(),
+		Remarks:     e.RemarksText(),
+		Affiliation: t.AffiliationName(),
+		Dimension:   t.DimensionName(),
+		Links:       len(e.Detail.Links),
+	}
+	if g := e.Detail.Group; g != nil {
+		o.Group = g.Name
+	}
+	return o
+}

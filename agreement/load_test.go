@@ -84,7 +84,9 @@ func TestBadAgreementsNameFileLineAndField(t *testing.T) {
 			func(s string) string { return strings.Replace(s, "right: b}", "right: c}", 1) },
 			[]string{`agreement.yaml:7: line "contact": right: party "c" is not defined`}},
 		{"zone references a missing line",
-			func(s string) string { return strings.Replace(s, "band: {line: contact, km: 7.5", "band: {line: contact-2, km: 7.5", 1) },
+			func(s string) string {
+				return strings.Replace(s, "band: {line: contact, km: 7.5", "band: {line: contact-2, km: 7.5", 1)
+			},
 			[]string{`agreement.yaml:9: zone "dmz": band: line "contact-2" is not defined`}},
 		{"rule references a missing zone",
 			func(s string) string { return strings.Replace(s, "zones: [dmz]", "zones: [dmz-x]", 1) },

@@ -43,6 +43,8 @@ type scanner struct {
 	i     int
 	attrs []rawAttr // attributes of the last start tag; reused
 	text  []byte    // scratch for unescaping; reused
+	// elemText is scratch for the text of a detail element; reused.
+	elemText []byte
 }
 
 func (s *scanner) fail(off int, msg string) error { return &syntaxError{off: off, msg: msg} }

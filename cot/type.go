@@ -88,7 +88,7 @@ var functionNames = map[string]string{
 	"G-U-C-F": "field artillery", "G-U-C-R": "reconnaissance", "G-U-C-E": "engineer",
 	"G-U-C-D": "air defense", "G-U-C-V": "aviation", "G-U-S": "combat service support",
 	"G-U-U": "combat support",
-	"G-E": "equipment", "G-E-V": "ground vehicle", "G-E-V-A": "armored vehicle",
+	"G-E":   "equipment", "G-E-V": "ground vehicle", "G-E-V-A": "armored vehicle",
 	"G-E-V-A-T": "tank", "G-E-V-A-A": "armored personnel carrier", "G-E-V-C": "civilian vehicle",
 	"G-E-V-U": "utility vehicle", "G-E-W": "weapon", "G-E-W-R": "rifle/automatic weapon",
 	"G-E-W-H": "howitzer", "G-E-W-M": "missile launcher", "G-E-W-O": "mortar",

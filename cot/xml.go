@@ -227,20 +227,18 @@ func (s *scanner) parseDetail(d *Detail, name []byte) error {
 			return err
 		}
 		var children bool
-		var text []byte
+		text := s.elemText[:0]
 		if !self {
-			var tp *[]byte
-			if string(child) == "remarks" {
-				tp = &text
-			}
-			if children, err = s.content(child, 3, tp); err != nil {
+			if children, err = s.content(child, 3, &text); err != nil {
 				return err
 			}
+			s.elemText = text
 		}
 		raw := s.b[at:s.i]
 		// The attributes of child are gone once content has read its children, so an
-		// element with children is never modelled; only remarks has content that is.
-		if children || !s.model(d, child, text) {
+		// element with children is never modelled; nor is one with text, other than
+		// remarks, since its model has no place for the text.
+		if children || (string(child) != "remarks" && !isBlank(text)) || !s.model(d, child, text) {
 			d.Extra = append(d.Extra, raw...)
 		}
 	}
@@ -535,4 +533,14 @@ func appendEscaped(dst []byte, s string, attr bool) []byte {
 		last = i + 1
 	}
 	return append(dst, s[last:]...)
+}
+
+// isBlank reports whether b is only white space.
+func isBlank(b []byte) bool {
+	for _, c := range b {
+		if !isSpace(c) {
+			return false
+		}
+	}
+	return true
 }

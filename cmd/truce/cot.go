@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -32,7 +30,7 @@ status is 1 if any event was bad.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runCOT(cmd, args, fromProto, func(w *bufio.Writer, e *cot.Event) error {
-				b, err := json.Marshal(eventJSON(e))
+				b, err := json.Marshal(cot.Summarize(e))
 				if err != nil {
 					return err
 				}
@@ -138,51 +136,4 @@ func runCOT(cmd *cobra.Command, args []string, fromProto bool, out func(*bufio.W
 		return exitError{code: 1}
 	}
 	return nil
-}
-
-// eventOut is the JSON form of an event printed by truce cot decode. Heights and errors
-// that are NaN are written as null, since JSON has no NaN.
-type eventOut struct {
-	UID         string    `json:"uid"`
-	Type        string    `json:"type"`
-	How         string    `json:"how"`
-	Time        time.Time `json:"time"`
-	Start       time.Time `json:"start"`
-	Stale       time.Time `json:"stale"`
-	Lat         float64   `json:"lat"`
-	Lon         float64   `json:"lon"`
-	HAE         *float64  `json:"hae"`
-	CE          *float64  `json:"ce"`
-	LE          *float64  `json:"le"`
-	Callsign    string    `json:"callsign,omitempty"`
-	Remarks     string    `json:"remarks,omitempty"`
-	Affiliation string    `json:"affiliation,omitempty"`
-	Dimension   string    `json:"dimension,omitempty"`
-	Group       string    `json:"group,omitempty"`
-	Links       int       `json:"links,omitempty"`
-}
-
-func eventJSON(e *cot.Event) eventOut {
-	num := func(v float64) *float64 {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil
-		}
-		return &v
-	}
-	t := cot.ParseType(e.Type)
-	o := eventOut{
-		UID: e.UID, Type: e.Type, How: e.How,
-		Time: e.Time, Start: e.Start, Stale: e.Stale,
-		Lat: e.Point.Lat, Lon: e.Point.Lon,
-		HAE: num(e.Point.HAE), CE: num(e.Point.CE), LE: num(e.Point.LE),
-		Callsign:    e.Callsign(),
-		Remarks:     e.RemarksText(),
-		Affiliation: t.AffiliationName(),
-		Dimension:   t.DimensionName(),
-		Links:       len(e.Detail.Links),
-	}
-	if g := e.Detail.Group; g != nil {
-		o.Group = g.Name
-	}
-	return o
 }

@@ -106,15 +106,19 @@ func (d *Decoder) decodePayload(line int64, payload []byte, fill int, unixMilli 
 // mergePartA stores a part A's name, or gives a part B the name of its MMSI's last part A.
 func (d *Decoder) mergePartA(m *Message) {
 	if m.Part == 0 {
+		slot := -1
 		for i := range d.partA {
 			if d.partA[i].mmsi == m.MMSI {
-				d.partAi = i
-				goto store
+				slot = i
+				break
 			}
 		}
-		d.partAi = (d.partAi + 1) % partACacheSize
-	store:
-		p := &d.partA[d.partAi]
+		if slot < 0 {
+			// A new MMSI replaces the oldest entry.
+			slot = d.partAi
+			d.partAi = (d.partAi + 1) % partACacheSize
+		}
+		p := &d.partA[slot]
 		p.mmsi = m.MMSI
 		p.n = uint8(copy(p.name[:], m.Shipname))
 		return

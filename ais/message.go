@@ -245,7 +245,9 @@ func (m *Message) decodeBits(bs *bitString, text []byte) error {
 	m.Bits = n
 	need := 0
 	switch m.Type {
-	case 1, 2, 3, 4, 9, 11, 18:
+	case 1, 2, 3:
+		need = 149 // a radio status cut short is read as far as it goes, as gpsd does
+	case 4, 9, 11, 18:
 		need = 168
 	case 5:
 		need = 420 // the standard says 424; 420 and 422 are common and lose only padding
@@ -274,7 +276,11 @@ func (m *Message) decodeBits(bs *bitString, text []byte) error {
 		m.Second = uint8(bs.u(137, 6))
 		m.Maneuver = uint8(bs.u(143, 2))
 		m.RAIM = bs.flag(148)
-		m.Radio = uint32(bs.u(149, 19))
+		if n >= 168 {
+			m.Radio = uint32(bs.u(149, 19))
+		} else {
+			m.Radio = uint32(bs.u(149, n-149))
+		}
 	case 4, 11:
 		m.Year = uint16(bs.u(38, 14))
 		m.Month = uint16(bs.u(52, 4))
@@ -391,7 +397,10 @@ func (m *Message) decodeBits(bs *bitString, text []byte) error {
 				return errorf(0, CauseLength, "payload", "type 24 part B needs 168 bits, has "+strconv.Itoa(n))
 			}
 			m.ShipType = uint8(bs.u(40, 8))
-			text = bs.text(text, 48, 3)
+			// ITU-R M.1371-4 splits bits 48-89 into a three-character vendor id, a model
+			// and a serial number; earlier editions made it one seven-character vendor
+			// string. Both readings are kept, the text in gpsd's seven-character form.
+			text = bs.text(text, 48, 7)
 			m.VendorID = text
 			m.Model = uint8(bs.u(66, 4))
 			m.Serial = uint32(bs.u(70, 20))

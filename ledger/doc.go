@@ -1,0 +1,75 @@
+// Package ledger keeps the mission's tamper-evident record: an append-only Merkle log of
+// every observation the mission accepted and every decision it took, checkpoints of it signed
+// with the mission's key, and the proofs that let each party check, offline, that a record is
+// in the log and that the log it sees today extends the log it saw before.
+//
+// # Records and their canonical encoding
+//
+// A Record has a kind ("observation", "finding", "decision"), an id, the time the mission
+// accepted or decided it, the SHA-256 hashes of its evidence, and a JSON body (the observation
+// or finding itself). The log commits to one byte string per record, its canonical encoding:
+// a single line of JSON with the keys in this order and nothing else,
+//
+//	{"kind":K,"id":I,"time":T,"evidence":[E,...],"body":B}
+//
+// where K and I are JSON strings in which only the quote, the backslash and the control
+// characters below U+0020 are escaped (as \" \\ \n \r \t or \u00xx, lowercase hex) and every
+// other character is written as itself in UTF-8; T is the time in UTC in RFC 3339 form with
+// the fraction of a second written only as far as its last non-zero digit
+// ("2026-11-28T09:15:00.5Z"); each E is a lowercase hex SHA-256, and "evidence" is left out
+// when there is none; and B is the body with the white space between JSON tokens removed (the
+// bytes inside its strings are kept as they are). Such a line holds no newline byte, so an
+// export can list records one per line. ParseRecord accepts only this form.
+//
+// # The tree
+//
+// The log is the Merkle tree of RFC 6962 (section 2.1), as golang.org/x/mod/sumdb/tlog
+// computes it: record i's leaf hash is SHA-256(0x00 || canonical encoding), an interior node's
+// hash is SHA-256(0x01 || left || right), and a tree of n records splits at the largest power
+// of two below n. An inclusion proof for record i in a tree of n records is the list of
+// sibling hashes on the path from the leaf to the root; a consistency proof from size m to
+// size n is the list of subtree hashes from which both roots can be computed, which shows
+// that the first m records did not change. Both are O(log n) hashes.
+//
+// # Storage
+//
+// The log lives in the same database as the records it logs, in three tables (CreateSchema):
+// ledger_records (idx, kind, data: the canonical encoding), ledger_hashes (idx, hash: tlog's
+// stored hashes, every complete subtree's hash, about two per record, keyed by
+// tlog.StoredHashIndex) and ledger_checkpoints (size, note). Append writes a batch of records
+// and their stored hashes through the caller's *sql.Tx, so that an observation and its log
+// entry are committed together or not at all. Proofs and tree hashes read only the O(log n)
+// stored hashes they need, with one query each. The SQL is plain and runs on SQLite and
+// PostgreSQL.
+//
+// # Checkpoints, keys and witnesses
+//
+// A checkpoint is a note in the C2SP tlog-checkpoint format: the log's origin, its size in
+// decimal and its root hash in base64, one per line, signed with the mission's Ed25519 key
+// in the signed-note format of golang.org/x/mod/sumdb/note. The key's name is the origin. The
+// key is generated on first start into the data folder as log.key (mode 0600) and its
+// verifier key, "name+hash+base64", as log.pub, which is what the parties are given.
+//
+// A Witness is a party's own check on the mission: it keeps the last checkpoint it cosigned,
+// and cosigns a new one (adds its own signature line to the note) only after verifying the
+// mission's signature and a consistency proof from the last one. It refuses a rollback (a
+// smaller checkpoint), a fork (another root at the same size) and a proof that does not
+// verify, and says which.
+//
+// # Exports
+//
+// Export writes a folder that can travel on a USB stick and be checked by Verify (the `truce
+// verify` command) with nothing but the log's verifier key:
+//
+//	checkpoint         the signed checkpoint note the export is of
+//	records.ndjson     every record's canonical encoding and a newline, in log order
+//	leaf-hashes        every record's leaf hash as logged, 32 bytes each, in log order
+//	checkpoints/SIZE   each earlier checkpoint the mission published, as signed
+//	proofs/SIZE        the consistency proof from that checkpoint to this one, one base64
+//	                   hash per line
+//
+// The verifier hashes the records again and recomputes the tree; its root must be the signed
+// one. The leaf hashes are redundant for that, and are there to name the record at fault when
+// it is not: once they are shown to make the signed root themselves, the first record whose
+// hash differs from its leaf hash is the one altered, removed or moved.
+package ledger

@@ -1,0 +1,176 @@
+package ledger
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/transparency-dev/formats/log"
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Names of the files in an export folder (see the package comment).
+const (
+	ExportCheckpoint  = "checkpoint"
+	ExportRecords     = "records.ndjson"
+	ExportLeafHashes  = "leaf-hashes"
+	ExportCheckpoints = "checkpoints"
+	ExportProofs      = "proofs"
+)
+
+// Export writes the log, as of a checkpoint of its current size signed with signer, into the
+// folder dir, which must not exist or be empty. It signs a new checkpoint when the log has
+// grown since the last one (and records it as published, so q must be writable). The folder
+// is meant to travel: everything in it can be checked offline with the log's verifier key, by
+// Verify or `truce verify`. The checkpoint file is written last, so a folder without one is
+// an export that did not finish.
+func Export(ctx context.Context, q Querier, signer note.Signer, dir string) (Checkpoint, error) {
+	cpr := Checkpointer{Signer: signer}
+	signed, _, err := cpr.Checkpoint(ctx, q)
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	if signed == nil {
+		return Checkpoint{}, errors.New("ledger: export: the log is empty")
+	}
+	var body log.Checkpoint
+	if _, err := body.Unmarshal(signed); err != nil {
+		return Checkpoint{}, fmt.Errorf("ledger: export: %w", err)
+	}
+	cp := Checkpoint{Origin: body.Origin, Size: int64(body.Size), Hash: tlog.Hash(body.Hash)}
+
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return Checkpoint{}, fmt.Errorf("ledger: export: %s is not empty", dir)
+	}
+	for _, d := range []string{dir, filepath.Join(dir, ExportCheckpoints), filepath.Join(dir, ExportProofs)} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return Checkpoint{}, err
+		}
+	}
+	if err := exportRecords(ctx, q, cp.Size, filepath.Join(dir, ExportRecords)); err != nil {
+		return Checkpoint{}, err
+	}
+	if err := exportLeafHashes(ctx, q, cp.Size, filepath.Join(dir, ExportLeafHashes)); err != nil {
+		return Checkpoint{}, err
+	}
+	sizes, notes, err := PublishedCheckpoints(ctx, q)
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	for i, s := range sizes {
+		if s >= cp.Size {
+			continue
+		}
+		proof, err := ProveConsistency(ctx, q, s, cp.Size)
+		if err != nil {
+			return Checkpoint{}, fmt.Errorf("ledger: export: proof from checkpoint %d: %w", s, err)
+		}
+		name := strconv.FormatInt(s, 10)
+		if err := os.WriteFile(filepath.Join(dir, ExportCheckpoints, name), notes[i], 0o644); err != nil {
+			return Checkpoint{}, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, ExportProofs, name), MarshalProof(proof), 0o644); err != nil {
+			return Checkpoint{}, err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, ExportCheckpoint), signed, 0o644); err != nil {
+		return Checkpoint{}, err
+	}
+	return cp, nil
+}
+
+// exportRecords writes records 0..size-1, each canonical encoding followed by a newline.
+func exportRecords(ctx context.Context, q Querier, size int64, path string) error {
+	rows, err := q.QueryContext(ctx, `SELECT idx, data FROM ledger_records WHERE idx < $1 ORDER BY idx`, size)
+	if err != nil {
+		return fmt.Errorf("ledger: export records: %w", err)
+	}
+	defer rows.Close()
+	return writeFile(path, func(w *bufio.Writer) error {
+		var next int64
+		var data []byte
+		for rows.Next() {
+			var idx int64
+			if err := rows.Scan(&idx, &data); err != nil {
+				return fmt.Errorf("ledger: export records: %w", err)
+			}
+			if idx != next {
+				return fmt.Errorf("ledger: export: record %d is missing from the database", next)
+			}
+			next++
+			w.Write(data)
+			w.WriteByte('\n')
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("ledger: export records: %w", err)
+		}
+		if next != size {
+			return fmt.Errorf("ledger: export: record %d is missing from the database", next)
+		}
+		return nil
+	})
+}
+
+// exportLeafHashes writes the stored leaf hashes of records 0..size-1, 32 bytes each. They are
+// read from the tree the checkpoint was computed from, not from the records, so that a record
+// altered in the database shows as a mismatch in the export instead of being hashed again.
+func exportLeafHashes(ctx context.Context, q Querier, size int64, path string) error {
+	rows, err := q.QueryContext(ctx, `SELECT idx, hash FROM ledger_hashes WHERE idx < $1 ORDER BY idx`, tlog.StoredHashCount(size))
+	if err != nil {
+		return fmt.Errorf("ledger: export leaf hashes: %w", err)
+	}
+	defer rows.Close()
+	return writeFile(path, func(w *bufio.Writer) error {
+		var next int64
+		var h []byte
+		for rows.Next() {
+			var idx int64
+			if err := rows.Scan(&idx, &h); err != nil {
+				return fmt.Errorf("ledger: export leaf hashes: %w", err)
+			}
+			level, n := tlog.SplitStoredHashIndex(idx)
+			if level != 0 {
+				continue
+			}
+			if n != next || len(h) != tlog.HashSize {
+				return fmt.Errorf("ledger: export: stored hash of record %d is missing or malformed", next)
+			}
+			next++
+			w.Write(h)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("ledger: export leaf hashes: %w", err)
+		}
+		if next != size {
+			return fmt.Errorf("ledger: export: stored hash of record %d is missing", next)
+		}
+		return nil
+	})
+}
+
+// writeFile creates path, lets fill write it through a buffer, and syncs it.
+func writeFile(path string, fill func(*bufio.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err := fill(w); err != nil {
+		f.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

@@ -1,0 +1,211 @@
+package ledger
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/truce-project/truce"
+)
+
+// Record kinds. A kind says what the body holds; the log itself treats every kind alike.
+const (
+	KindObservation = "observation" // an observation the mission accepted (body: truce.Observation)
+	KindFinding     = "finding"     // a finding the rules produced (body: truce.Finding)
+	KindDecision    = "decision"    // a decision a person took: a review, a dismissal, an attribution
+)
+
+// Record is one entry of the log: something the mission accepted or decided, at Time.
+type Record struct {
+	Kind string
+	// ID names the thing recorded: "source/id" for an observation, the finding's id.
+	ID string
+	// Time is when the mission accepted the observation or took the decision.
+	Time time.Time
+	// Evidence lists lowercase hex SHA-256 hashes of the files that support the record.
+	Evidence []string
+	// Body is the thing itself as JSON. Insignificant white space is removed on encoding.
+	Body json.RawMessage
+}
+
+var kindPattern = regexp.MustCompile(`^[a-z][a-z0-9_.-]{0,63}$`)
+
+// NewRecord returns a record of kind for the JSON encoding of v.
+func NewRecord(kind, id string, at time.Time, v any, evidence ...string) (Record, error) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return Record{}, truce.Errorf(truce.EINVALID, "%s %q: body: %v", kind, id, err)
+	}
+	return Record{Kind: kind, ID: id, Time: at, Evidence: evidence, Body: body}, nil
+}
+
+// ObservationRecord returns the record of an observation accepted at time at. Its evidence is
+// the observation's evidence followed, when the observation keeps the raw bytes it was decoded
+// from, by the SHA-256 of those bytes: the log then commits to exactly what the source sent.
+func ObservationRecord(o *truce.Observation, at time.Time) (Record, error) {
+	evidence := o.Evidence
+	if len(o.Raw) > 0 {
+		sum := sha256.Sum256(o.Raw)
+		evidence = append(append([]string(nil), o.Evidence...), hex.EncodeToString(sum[:]))
+	}
+	return NewRecord(KindObservation, o.Source+"/"+o.ID, at, o, evidence...)
+}
+
+// FindingRecord returns the record of a finding produced at time at.
+func FindingRecord(f *truce.Finding, at time.Time) (Record, error) {
+	return NewRecord(KindFinding, f.ID, at, f)
+}
+
+// MarshalCanonical returns the canonical encoding of r described in the package comment. The
+// same record always gives the same bytes, and ParseRecord gives the record back.
+func (r Record) MarshalCanonical() ([]byte, error) {
+	return r.appendCanonical(make([]byte, 0, 128+len(r.Body)+70*len(r.Evidence)))
+}
+
+func (r Record) appendCanonical(b []byte) ([]byte, error) {
+	if !kindPattern.MatchString(r.Kind) {
+		return nil, truce.Errorf(truce.EINVALID, "kind: %q is not a record kind (lowercase letters, digits, '.', '_', '-')", r.Kind)
+	}
+	if !utf8.ValidString(r.ID) {
+		return nil, truce.Errorf(truce.EINVALID, "id: not valid UTF-8")
+	}
+	if r.Time.IsZero() {
+		return nil, truce.Errorf(truce.EINVALID, "time: required")
+	}
+	for i, e := range r.Evidence {
+		if len(e) != 2*sha256.Size || !isLowerHex(e) {
+			return nil, truce.Errorf(truce.EINVALID, "evidence[%d]: %q is not a lowercase hex SHA-256", i, e)
+		}
+	}
+	if len(bytes.TrimSpace(r.Body)) == 0 {
+		return nil, truce.Errorf(truce.EINVALID, "body: required")
+	}
+	b = append(b, `{"kind":`...)
+	b = appendString(b, r.Kind)
+	b = append(b, `,"id":`...)
+	b = appendString(b, r.ID)
+	b = append(b, `,"time":"`...)
+	b = r.Time.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, '"')
+	if len(r.Evidence) > 0 {
+		b = append(b, `,"evidence":[`...)
+		for i, e := range r.Evidence {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '"')
+			b = append(b, e...)
+			b = append(b, '"')
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"body":`...)
+	var body bytes.Buffer
+	if err := json.Compact(&body, r.Body); err != nil {
+		return nil, truce.Errorf(truce.EINVALID, "body: %v", err)
+	}
+	b = append(b, body.Bytes()...)
+	b = append(b, '}')
+	return b, nil
+}
+
+// LeafHash returns the hash of r as a leaf of the log: SHA-256(0x00 || canonical encoding).
+func (r Record) LeafHash() (tlog.Hash, error) {
+	c, err := r.MarshalCanonical()
+	if err != nil {
+		return tlog.Hash{}, err
+	}
+	return tlog.RecordHash(c), nil
+}
+
+// ParseRecord decodes a canonical encoding. It refuses bytes that are valid JSON but not
+// canonical (another key order, white space, a different time form), because two encodings of
+// one record would hash to two different leaves.
+func ParseRecord(data []byte) (Record, error) {
+	var raw struct {
+		Kind     *string         `json:"kind"`
+		ID       *string         `json:"id"`
+		Time     *string         `json:"time"`
+		Evidence []string        `json:"evidence"`
+		Body     json.RawMessage `json:"body"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&raw); err != nil {
+		return Record{}, truce.Errorf(truce.EINVALID, "record: %v", err)
+	}
+	if dec.More() {
+		return Record{}, truce.Errorf(truce.EINVALID, "record: data after the closing brace at offset %d", dec.InputOffset())
+	}
+	switch {
+	case raw.Kind == nil:
+		return Record{}, truce.Errorf(truce.EINVALID, "kind: required")
+	case raw.ID == nil:
+		return Record{}, truce.Errorf(truce.EINVALID, "id: required")
+	case raw.Time == nil:
+		return Record{}, truce.Errorf(truce.EINVALID, "time: required")
+	}
+	t, err := time.Parse(time.RFC3339Nano, *raw.Time)
+	if err != nil {
+		return Record{}, truce.Errorf(truce.EINVALID, "time: %q is not an RFC 3339 time", *raw.Time)
+	}
+	r := Record{Kind: *raw.Kind, ID: *raw.ID, Time: t, Evidence: raw.Evidence, Body: raw.Body}
+	again, err := r.MarshalCanonical()
+	if err != nil {
+		return Record{}, err
+	}
+	if !bytes.Equal(again, data) {
+		at := 0
+		for at < len(again) && at < len(data) && again[at] == data[at] {
+			at++
+		}
+		return Record{}, truce.Errorf(truce.EINVALID, "record: not in canonical form from offset %d", at)
+	}
+	return r, nil
+}
+
+// appendString appends s as a JSON string, escaping only what JSON requires: the quote, the
+// backslash and the control characters below U+0020. Everything else is copied as UTF-8, so
+// that the encoding is the same whichever JSON library a verifier uses to read it.
+func appendString(b []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c == '\n':
+			b = append(b, '\\', 'n')
+		case c == '\r':
+			b = append(b, '\\', 'r')
+		case c == '\t':
+			b = append(b, '\\', 't')
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}
+
+func isLowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// String returns a short description of r for messages.
+func (r Record) String() string { return fmt.Sprintf("%s %q", r.Kind, r.ID) }

@@ -1,0 +1,222 @@
+package ledger
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/transparency-dev/merkle/rfc6962"
+
+	"github.com/truce-project/truce"
+)
+
+// canonicalVectors are the golden test vectors of the canonical encoding and the leaf hash.
+// Another implementation of the format (a verifier in another language) must produce exactly
+// these bytes and hashes.
+var canonicalVectors = []struct {
+	name      string
+	record    Record
+	canonical string
+	leafHash  string
+}{
+	{
+		name: "decision without evidence",
+		record: Record{Kind: KindDecision, ID: "F-1/review", Time: time.Date(2026, 11, 28, 9, 15, 0, 0, time.UTC),
+			Body: json.RawMessage(`{"finding":"F-1","status":"verified","by":["duty-1","analyst-2"]}`)},
+		canonical: `{"kind":"decision","id":"F-1/review","time":"2026-11-28T09:15:00Z","body":{"finding":"F-1","status":"verified","by":["duty-1","analyst-2"]}}`,
+		leafHash:  "519d4fd8cdc7ec4a7b9cc7d9e0b327ef5758a0b7771bdd76215f25323095fcb0",
+	},
+	{
+		name: "observation with evidence, local time and fraction of a second",
+		record: Record{Kind: KindObservation, ID: "patrol-7/obs-1",
+			Time:     time.Date(2026, 11, 28, 11, 15, 0, 500000000, time.FixedZone("EET", 2*3600)),
+			Evidence: []string{"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+			Body:     json.RawMessage("{\n  \"kind\": \"fire.explosion\",\n  \"lat\": 35.17, \"lon\": 33.36\n}")},
+		canonical: `{"kind":"observation","id":"patrol-7/obs-1","time":"2026-11-28T09:15:00.5Z","evidence":["e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"],"body":{"kind":"fire.explosion","lat":35.17,"lon":33.36}}`,
+		leafHash:  "ce4b24994ad26f599a820b62846d2645646c5637a35cafffea308d68e0e786d1",
+	},
+	{
+		name: "id with quote, backslash, control characters and non-ASCII",
+		record: Record{Kind: KindFinding, ID: "a\"b\\c\nd\te\x01é—", Time: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC),
+			Body: json.RawMessage(`"<&>"`)},
+		canonical: `{"kind":"finding","id":"a\"b\\c\nd\te\u0001é—","time":"2026-01-02T03:04:05.000000006Z","body":"<&>"}`,
+		leafHash:  "cb35e86e2c0ff36001baec9ffa33b48f9d9ad0f779056d6986c94c07ec78dadf",
+	},
+}
+
+func TestCanonicalEncodingMatchesGoldenVectors(t *testing.T) {
+	for _, v := range canonicalVectors {
+		t.Run(v.name, func(t *testing.T) {
+			got, err := v.record.MarshalCanonical()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != v.canonical {
+				t.Errorf("canonical encoding\n got %s\nwant %s", got, v.canonical)
+			}
+			h, err := v.record.LeafHash()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if hex.EncodeToString(h[:]) != v.leafHash {
+				t.Errorf("leaf hash %x, want %s", h[:], v.leafHash)
+			}
+			// The leaf hash is RFC 6962's, as an independent implementation computes it.
+			if want := rfc6962.DefaultHasher.HashLeaf([]byte(v.canonical)); !bytes.Equal(h[:], want) {
+				t.Errorf("leaf hash %x, RFC 6962 leaf hash %x", h[:], want)
+			}
+			// And it is SHA-256 of a zero byte and the encoding, written out.
+			if want := sha256.Sum256(append([]byte{0}, v.canonical...)); h != want {
+				t.Errorf("leaf hash %x, SHA-256(0x00 || encoding) %x", h[:], want[:])
+			}
+		})
+	}
+}
+
+func TestParseRecordGivesBackTheRecord(t *testing.T) {
+	for _, v := range canonicalVectors {
+		t.Run(v.name, func(t *testing.T) {
+			r, err := ParseRecord([]byte(v.canonical))
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := r.MarshalCanonical()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(again) != v.canonical {
+				t.Errorf("re-encoded\n got %s\nwant %s", again, v.canonical)
+			}
+			if !r.Time.Equal(v.record.Time) || r.Kind != v.record.Kind || r.ID != v.record.ID {
+				t.Errorf("parsed %+v, want %+v", r, v.record)
+			}
+		})
+	}
+}
+
+func TestParseRecordRefusesNonCanonicalForms(t *testing.T) {
+	const good = `{"kind":"decision","id":"x","time":"2026-11-28T09:15:00Z","body":{}}`
+	if _, err := ParseRecord([]byte(good)); err != nil {
+		t.Fatalf("the canonical form itself is refused: %v", err)
+	}
+	tests := []struct {
+		name, data, wantErr string
+	}{
+		{"keys in another order", `{"id":"x","kind":"decision","time":"2026-11-28T09:15:00Z","body":{}}`, "canonical form from offset 2"},
+		{"space after a colon", `{"kind": "decision","id":"x","time":"2026-11-28T09:15:00Z","body":{}}`, "canonical form from offset 8"},
+		{"time with an offset", `{"kind":"decision","id":"x","time":"2026-11-28T11:15:00+02:00","body":{}}`, "canonical form"},
+		{"time with trailing zeros", `{"kind":"decision","id":"x","time":"2026-11-28T09:15:00.500Z","body":{}}`, "canonical form"},
+		{"escaped letter", `{"kind":"decision","id":"\u0078","time":"2026-11-28T09:15:00Z","body":{}}`, "canonical form"},
+		{"white space in the body", `{"kind":"decision","id":"x","time":"2026-11-28T09:15:00Z","body":{ }}`, "canonical form"},
+		{"empty evidence list", `{"kind":"decision","id":"x","time":"2026-11-28T09:15:00Z","evidence":[],"body":{}}`, "canonical form"},
+		{"unknown key", `{"kind":"decision","id":"x","time":"2026-11-28T09:15:00Z","body":{},"extra":1}`, `unknown field "extra"`},
+		{"data after the record", good + ` {}`, "data after the closing brace"},
+		{"no time", `{"kind":"decision","id":"x","body":{}}`, "time: required"},
+		{"bad time", `{"kind":"decision","id":"x","time":"yesterday","body":{}}`, `time: "yesterday" is not an RFC 3339 time`},
+		{"no body", `{"kind":"decision","id":"x","time":"2026-11-28T09:15:00Z"}`, "body: required"},
+		{"uppercase kind", `{"kind":"Decision","id":"x","time":"2026-11-28T09:15:00Z","body":{}}`, `kind: "Decision" is not a record kind`},
+		{"evidence that is not a hash", `{"kind":"decision","id":"x","time":"2026-11-28T09:15:00Z","evidence":["abc"],"body":{}}`, `evidence[0]: "abc" is not a lowercase hex SHA-256`},
+		{"invalid UTF-8", "{\"kind\":\"decision\",\"id\":\"\xff\",\"time\":\"2026-11-28T09:15:00Z\",\"body\":{}}", "not in canonical form from offset 25"},
+		{"not JSON", `kind=decision`, "record: invalid character"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseRecord([]byte(tt.data))
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
+			}
+			if truce.ErrorCode(err) != truce.EINVALID {
+				t.Errorf("error code %q, want %q", truce.ErrorCode(err), truce.EINVALID)
+			}
+		})
+	}
+}
+
+func TestObservationRecordCommitsToRawBytesAndEvidence(t *testing.T) {
+	o := observation(3)
+	r, err := ObservationRecord(o, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := sha256.Sum256(o.Raw)
+	want := []string{o.Evidence[0], hex.EncodeToString(raw[:])}
+	if strings.Join(r.Evidence, ",") != strings.Join(want, ",") {
+		t.Errorf("evidence %v, want %v", r.Evidence, want)
+	}
+	if r.ID != "patrol-7/obs-000003" || r.Kind != KindObservation {
+		t.Errorf("record %s", r)
+	}
+	var back truce.Observation
+	if err := json.Unmarshal(r.Body, &back); err != nil || back.ID != o.ID || back.Lat != o.Lat {
+		t.Errorf("body %s does not hold the observation (%v)", r.Body, err)
+	}
+	if &o.Evidence[0] == &r.Evidence[0] {
+		t.Error("the record shares the observation's evidence slice")
+	}
+}
+
+func TestMarshalCanonicalRefusesIncompleteRecords(t *testing.T) {
+	ok := Record{Kind: KindDecision, ID: "x", Time: t0, Body: json.RawMessage(`{}`)}
+	tests := []struct {
+		name    string
+		edit    func(*Record)
+		wantErr string
+	}{
+		{"no kind", func(r *Record) { r.Kind = "" }, "kind:"},
+		{"no time", func(r *Record) { r.Time = time.Time{} }, "time: required"},
+		{"no body", func(r *Record) { r.Body = nil }, "body: required"},
+		{"body not JSON", func(r *Record) { r.Body = json.RawMessage(`{"a":`) }, "body:"},
+		{"uppercase evidence", func(r *Record) { r.Evidence = []string{strings.Repeat("A", 64)} }, "evidence[0]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := ok
+			tt.edit(&r)
+			_, err := r.MarshalCanonical()
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
+			}
+			var e *truce.Error
+			if !errors.As(err, &e) {
+				t.Errorf("error %T is not a *truce.Error", err)
+			}
+		})
+	}
+}
+
+// FuzzParseRecord checks that ParseRecord never panics, and that what it accepts is canonical:
+// encoding the parsed record gives back exactly the input, so one record has one leaf hash.
+func FuzzParseRecord(f *testing.F) {
+	for _, v := range canonicalVectors {
+		f.Add([]byte(v.canonical))
+	}
+	for i := 0; i < 5; i++ {
+		r, err := ObservationRecord(observation(i), t0)
+		if err != nil {
+			f.Fatal(err)
+		}
+		c, _ := r.MarshalCanonical()
+		f.Add(c)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := ParseRecord(data)
+		if err != nil {
+			return
+		}
+		again, err := r.MarshalCanonical()
+		if err != nil {
+			t.Fatalf("parsed record does not encode: %v", err)
+		}
+		if !bytes.Equal(again, data) {
+			t.Fatalf("accepted a non-canonical encoding:\n in %q\nout %q", data, again)
+		}
+		if bytes.IndexByte(data, '\n') >= 0 {
+			t.Fatalf("accepted an encoding with a newline: %q", data)
+		}
+	})
+}

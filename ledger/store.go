@@ -1,0 +1,332 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/truce-project/truce"
+)
+
+// Querier is what the ledger needs of a database: *sql.DB, *sql.Tx and *sql.Conn all have it.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// CreateSchema creates the ledger's tables if they do not exist. The SQL is plain enough for
+// SQLite and PostgreSQL alike; the one difference is the index column's type: SQLite's
+// "INTEGER PRIMARY KEY" is the table's own row id (no second index to maintain on every
+// append), while PostgreSQL's INTEGER is 32 bits, so there it is BIGINT. The engine is told
+// apart by asking for PostgreSQL's version(), which SQLite does not have.
+func CreateSchema(ctx context.Context, q Querier) error {
+	index := "INTEGER"
+	var version string
+	if err := q.QueryRowContext(ctx, "SELECT version()").Scan(&version); err == nil && strings.HasPrefix(version, "PostgreSQL") {
+		index = "BIGINT"
+	}
+	for _, stmt := range []string{
+		// The records the log holds, in log order, as their canonical encoding.
+		`CREATE TABLE IF NOT EXISTS ledger_records (idx ` + index + ` PRIMARY KEY, kind TEXT NOT NULL, data BYTEA NOT NULL)`,
+		// tlog's stored hashes, keyed by tlog.StoredHashIndex.
+		`CREATE TABLE IF NOT EXISTS ledger_hashes (idx ` + index + ` PRIMARY KEY, hash BYTEA NOT NULL)`,
+		// The checkpoints the mission signed, one per tree size.
+		`CREATE TABLE IF NOT EXISTS ledger_checkpoints (size ` + index + ` PRIMARY KEY, note BYTEA NOT NULL)`,
+	} {
+		if _, err := q.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("ledger: create schema: %w", err)
+		}
+	}
+	return nil
+}
+
+// Size returns the number of records in the log.
+func Size(ctx context.Context, q Querier) (int64, error) {
+	var n int64
+	// MAX over the primary key reads one end of the index; COUNT(*) would read every row.
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(idx)+1, 0) FROM ledger_records`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("ledger: size: %w", err)
+	}
+	return n, nil
+}
+
+// insertChunk is how many rows one INSERT statement writes. SQLite allows 32,766 parameters
+// and PostgreSQL 65,535 per statement; 256 rows keeps the statement small and the round trips
+// few.
+const insertChunk = 256
+
+// Append adds records to the end of the log inside tx and returns the index of the first.
+// The records and the tree's stored hashes are written in the same transaction, so the log
+// and what it logs are committed, or rolled back, together. A record that cannot be encoded
+// fails the whole call before anything is written, with an error naming its place in the
+// batch. Appends must be serialised (one sequencer): two transactions appending at the same
+// index conflict on the primary key, and one of them fails.
+func Append(ctx context.Context, tx *sql.Tx, records ...Record) (int64, error) {
+	n, err := Size(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	if len(records) == 0 {
+		return n, nil
+	}
+	data := make([][]byte, len(records))
+	for i, r := range records {
+		c, err := r.MarshalCanonical()
+		if err != nil {
+			return 0, fmt.Errorf("ledger: append: record %d of %d (%s): %w", i, len(records), r, err)
+		}
+		data[i] = c
+	}
+
+	// The stored hashes of the new records follow those already stored, with no gap:
+	// StoredHashCount(n) is the index of the first stored hash of record n.
+	base := tlog.StoredHashCount(n)
+	r := &pendingReader{ctx: ctx, q: tx, base: base}
+	for i, c := range data {
+		hashes, err := tlog.StoredHashes(n+int64(i), c, r)
+		if err != nil {
+			return 0, fmt.Errorf("ledger: append: record %d: %w", n+int64(i), err)
+		}
+		r.pending = append(r.pending, hashes...)
+	}
+
+	err = insertRows(ctx, tx, "ledger_records (idx, kind, data)", 3, len(records), func(i int, args []any) []any {
+		return append(args, n+int64(i), records[i].Kind, data[i])
+	})
+	if err != nil {
+		return 0, fmt.Errorf("ledger: append records: %w", err)
+	}
+	err = insertRows(ctx, tx, "ledger_hashes (idx, hash)", 2, len(r.pending), func(i int, args []any) []any {
+		return append(args, base+int64(i), r.pending[i][:])
+	})
+	if err != nil {
+		return 0, fmt.Errorf("ledger: append hashes: %w", err)
+	}
+	return n, nil
+}
+
+// insertRows writes rows rows into table with multi-row INSERT statements of insertChunk rows,
+// prepared once. row appends the cols values of row i to args.
+func insertRows(ctx context.Context, tx *sql.Tx, table string, cols, rows int, row func(i int, args []any) []any) error {
+	var full *sql.Stmt
+	args := make([]any, 0, cols*insertChunk)
+	for start := 0; start < rows; start += insertChunk {
+		end := min(start+insertChunk, rows)
+		args = args[:0]
+		for i := start; i < end; i++ {
+			args = row(i, args)
+		}
+		if end-start == insertChunk {
+			if full == nil {
+				var err error
+				if full, err = tx.PrepareContext(ctx, insertSQL(table, cols, insertChunk)); err != nil {
+					return err
+				}
+				defer full.Close()
+			}
+			if _, err := full.ExecContext(ctx, args...); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, insertSQL(table, cols, end-start), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertSQL returns "INSERT INTO table VALUES ($1,$2),($3,$4)...": numbered parameters, which
+// both SQLite and PostgreSQL accept.
+func insertSQL(table string, cols, rows int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO ")
+	b.WriteString(table)
+	b.WriteString(" VALUES ")
+	p := 1
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for j := 0; j < cols; j++ {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "$%d", p)
+			p++
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// pendingReader reads stored hashes during an append: those of the batch being appended from
+// memory, the earlier ones from the database.
+type pendingReader struct {
+	ctx     context.Context
+	q       Querier
+	base    int64
+	pending []tlog.Hash
+	cache   map[int64]tlog.Hash
+}
+
+func (r *pendingReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	var missing []int64
+	for i, x := range indexes {
+		switch h, ok := r.cache[x]; {
+		case x >= r.base && x < r.base+int64(len(r.pending)):
+			out[i] = r.pending[x-r.base]
+		case ok:
+			out[i] = h
+		default:
+			missing = append(missing, x)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	// The first records of a batch need the same few hashes of the earlier tree; keep them.
+	found, err := readHashes(r.ctx, r.q, missing)
+	if err != nil {
+		return nil, err
+	}
+	if r.cache == nil {
+		r.cache = make(map[int64]tlog.Hash)
+	}
+	for i, x := range missing {
+		r.cache[x] = found[i]
+	}
+	for i, x := range indexes {
+		if x < r.base || x >= r.base+int64(len(r.pending)) {
+			out[i] = r.cache[x]
+		}
+	}
+	return out, nil
+}
+
+// readHashes reads the stored hashes at indexes, in that order, with one query.
+func readHashes(ctx context.Context, q Querier, indexes []int64) ([]tlog.Hash, error) {
+	if len(indexes) == 0 {
+		return nil, nil
+	}
+	var b strings.Builder
+	b.WriteString("SELECT idx, hash FROM ledger_hashes WHERE idx IN (")
+	args := make([]any, len(indexes))
+	for i, x := range indexes {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "$%d", i+1)
+		args[i] = x
+	}
+	b.WriteByte(')')
+	rows, err := q.QueryContext(ctx, b.String(), args...)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: read hashes: %w", err)
+	}
+	defer rows.Close()
+	got := make(map[int64]tlog.Hash, len(indexes))
+	for rows.Next() {
+		var x int64
+		var h []byte
+		if err := rows.Scan(&x, &h); err != nil {
+			return nil, fmt.Errorf("ledger: read hashes: %w", err)
+		}
+		if len(h) != tlog.HashSize {
+			return nil, fmt.Errorf("ledger: stored hash %d has %d bytes, want %d", x, len(h), tlog.HashSize)
+		}
+		got[x] = tlog.Hash(h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ledger: read hashes: %w", err)
+	}
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		h, ok := got[x]
+		if !ok {
+			return nil, fmt.Errorf("ledger: stored hash %d is missing", x)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+// HashReader returns a tlog.HashReader over the stored hashes in q. Each ReadHashes call is
+// one query.
+func HashReader(ctx context.Context, q Querier) tlog.HashReader {
+	return tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
+		return readHashes(ctx, q, indexes)
+	})
+}
+
+// checkSize returns an error unless 0 <= size <= the log's size.
+func checkSize(ctx context.Context, q Querier, what string, size int64) error {
+	n, err := Size(ctx, q)
+	if err != nil {
+		return err
+	}
+	if size < 0 || size > n {
+		return truce.Errorf(truce.ENOTFOUND, "ledger: %s %d: the log has %d records", what, size, n)
+	}
+	return nil
+}
+
+// Entry returns record i of the log.
+func Entry(ctx context.Context, q Querier, i int64) (Record, error) {
+	var data []byte
+	err := q.QueryRowContext(ctx, `SELECT data FROM ledger_records WHERE idx = $1`, i).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Record{}, truce.Errorf(truce.ENOTFOUND, "ledger: record %d does not exist", i)
+	}
+	if err != nil {
+		return Record{}, fmt.Errorf("ledger: record %d: %w", i, err)
+	}
+	r, err := ParseRecord(data)
+	if err != nil {
+		return Record{}, fmt.Errorf("ledger: record %d: %w", i, err)
+	}
+	return r, nil
+}
+
+// TreeHash returns the root hash of the tree of the first size records.
+func TreeHash(ctx context.Context, q Querier, size int64) (tlog.Hash, error) {
+	if err := checkSize(ctx, q, "tree size", size); err != nil {
+		return tlog.Hash{}, err
+	}
+	return tlog.TreeHash(size, HashReader(ctx, q))
+}
+
+// ProveInclusion returns the proof that record index is in the tree of size records: the
+// RFC 6962 audit path, checked by tlog.CheckRecord or any RFC 6962 verifier.
+func ProveInclusion(ctx context.Context, q Querier, index, size int64) (tlog.RecordProof, error) {
+	if err := checkSize(ctx, q, "tree size", size); err != nil {
+		return nil, err
+	}
+	if index < 0 || index >= size {
+		return nil, truce.Errorf(truce.EINVALID, "ledger: record %d is not in a tree of %d records", index, size)
+	}
+	return tlog.ProveRecord(size, index, HashReader(ctx, q))
+}
+
+// ProveConsistency returns the proof that the tree of from records is a prefix of the tree of
+// to records: the RFC 6962 consistency proof, checked by tlog.CheckTree.
+func ProveConsistency(ctx context.Context, q Querier, from, to int64) (tlog.TreeProof, error) {
+	if err := checkSize(ctx, q, "tree size", to); err != nil {
+		return nil, err
+	}
+	if from < 0 || from > to {
+		return nil, truce.Errorf(truce.EINVALID, "ledger: no consistency proof from size %d to size %d", from, to)
+	}
+	if from == 0 || from == to {
+		// Every tree extends the empty tree, and a tree extends itself: nothing to prove.
+		return tlog.TreeProof{}, nil
+	}
+	return tlog.ProveTree(to, from, HashReader(ctx, q))
+}

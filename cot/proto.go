@@ -223,3 +223,5 @@ func (d *Detail) unmarshalXMLDetail(x string) error {
 	}
 	return nil
 }
+
+func protoMarshal(m *takpb.TakMessage) ([]byte, error) { return proto.Marshal(m) }

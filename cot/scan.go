@@ -186,6 +186,13 @@ func (s *scanner) startTag() (name []byte, selfClosing bool, err error) {
 		if k := bytes.IndexByte(v, '<'); k >= 0 {
 			return nil, false, s.fail(s.i+1+k, "'<' in the value of attribute "+string(an))
 		}
+		if bytes.IndexByte(v, '&') >= 0 {
+			// Checked here so that a bad reference is an error in any element, kept
+			// verbatim or not.
+			if s.text, err = s.unescape(s.text[:0], s.i+1, v); err != nil {
+				return nil, false, err
+			}
+		}
 		s.i += j + 2
 		for _, a := range s.attrs {
 			if bytes.Equal(a.name, an) {

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // UnmarshalXML decodes one XML event from b. Anything after the event other than white
@@ -135,6 +136,17 @@ func (s *scanner) parseEvent(e *Event) (start int, err error) {
 				}
 			}
 		}
+	}
+	// XML is text: an event that is not UTF-8 is refused whole, rather than letting bytes
+	// that no other client can read into strings and on into TAK protocol.
+	if !utf8.Valid(s.b[start:s.i]) {
+		bad := start
+		for r, n := rune(0), 0; bad < s.i; bad += n {
+			if r, n = utf8.DecodeRune(s.b[bad:s.i]); r == utf8.RuneError && n <= 1 {
+				break
+			}
+		}
+		return start, s.fail(bad, "not valid UTF-8")
 	}
 	switch {
 	case e.UID == "":

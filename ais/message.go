@@ -127,16 +127,15 @@ func (m *Message) Position() (lat, lon float64, ok bool) {
 	if !m.hasPosition() {
 		return 0, 0, false
 	}
-	div := 600000.0
-	lonLimit, latLimit := int32(lonNA), int32(latNA)
+	div := int32(600000)
 	if m.Type == 27 {
 		div = 600
-		lonLimit, latLimit = lonNA/1000, latNA/1000
 	}
-	if m.Lon >= lonLimit || m.Lon <= -lonLimit || m.Lat >= latLimit || m.Lat <= -latLimit {
+	// 181 and 91 degrees mean "not available"; anything else beyond 180 and 90 is garbage.
+	if m.Lon > 180*div || m.Lon < -180*div || m.Lat > 90*div || m.Lat < -90*div {
 		return 0, 0, false
 	}
-	return float64(m.Lat) / div, float64(m.Lon) / div, true
+	return float64(m.Lat) / float64(div), float64(m.Lon) / float64(div), true
 }
 
 // lonOK and latOK report availability of each coordinate on its own, as gpsd reports them.

@@ -43,7 +43,7 @@ var extraFieldsOK = map[string]string{
 // conformanceExceptions are sentences whose decode differs from gpsd's, by file and line,
 // with the reason. The test fails if one of them stops differing, so the list stays true.
 var conformanceExceptions = map[string]string{
-	"sample.aivdm:987": "type 24 part B whose part A gpsd already merged into the part B at line 910: gpsd forgets a part A once used and reports this one nowhere; we keep names for later parts B",
+	"sample.aivdm:987":              "type 24 part B whose part A gpsd already merged into the part B at line 910: gpsd forgets a part A once used and reports this one nowhere; we keep names for later parts B",
 	"ais-nmea-type6-fid55.log:1010": "type 24 part B 832 lines after its part A (line 178): gpsd's queue of parts A had dropped it, reporting nothing; our cache of the last 16 names still holds it",
 }
 

@@ -36,7 +36,7 @@ var (
 	ErrFork         = errors.New("fork")
 	ErrRollback     = errors.New("rollback")
 	ErrBadProof     = errors.New("consistency proof does not verify")
-	ErrTampered     = errors.New("records do not hash into the log")
+	ErrTampered     = errors.New("does not hash into the log")
 )
 
 // SignCheckpoint returns c as a note signed by signer. The signer's name must be the origin,

@@ -181,7 +181,7 @@ func readEarlier(dir string, logKey note.Verifier, cp Checkpoint) ([]Checkpoint,
 func hashRecords(path string, want map[int64]tlog.Hash) ([]tlog.Hash, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &VerifyError{Record: 0, Err: fmt.Errorf("%w: %v", ErrTampered, err)}
+		return nil, &VerifyError{Record: 0, Err: fmt.Errorf("%w: the records cannot be read: %v", ErrTampered, err)}
 	}
 	defer f.Close()
 	r := bufio.NewReaderSize(f, 1<<20)
@@ -236,17 +236,17 @@ func locate(dir string, cp Checkpoint, leaves []tlog.Hash, earlier []Checkpoint,
 			j, known := at[leaves[i]]
 			switch {
 			case !known:
-				return &VerifyError{Record: i, Err: fmt.Errorf("%w: record %d has leaf hash %s, the log has %s: it was altered or is not the log's", ErrTampered, i, leaves[i], logged[i])}
+				return &VerifyError{Record: i, Err: fmt.Errorf("%w: its leaf hash is %x, the log's is %x: it was altered, or is not the log's", ErrTampered, leaves[i][:], logged[i][:])}
 			case j > i && n < cp.Size:
-				return &VerifyError{Record: i, Err: fmt.Errorf("%w: record %d is missing: the record in its place is the log's record %d", ErrTampered, i, j)}
+				return &VerifyError{Record: i, Err: fmt.Errorf("%w: it is missing (the record in its place is the log's record %d)", ErrTampered, j)}
 			default:
-				return &VerifyError{Record: i, Err: fmt.Errorf("%w: record %d is out of order: the record in its place is the log's record %d", ErrTampered, i, j)}
+				return &VerifyError{Record: i, Err: fmt.Errorf("%w: it is out of order (the record in its place is the log's record %d)", ErrTampered, j)}
 			}
 		}
 		if n < cp.Size {
-			return &VerifyError{Record: n, Err: fmt.Errorf("%w: record %d is missing: the folder holds %d records, the checkpoint covers %d", ErrTampered, n, n, cp.Size)}
+			return &VerifyError{Record: n, Err: fmt.Errorf("%w: it is missing (the folder holds %d records, the checkpoint covers %d)", ErrTampered, n, cp.Size)}
 		}
-		return &VerifyError{Record: cp.Size, Err: fmt.Errorf("%w: record %d is not in the log: the checkpoint covers %d records, the folder holds %d", ErrTampered, cp.Size, cp.Size, n)}
+		return &VerifyError{Record: cp.Size, Err: fmt.Errorf("%w: the checkpoint covers %d records, the folder holds %d", ErrTampered, cp.Size, n)}
 	}
 	// The leaf hashes cannot be trusted either: the signed earlier checkpoints bound the fault.
 	lo, hi := int64(0), min(n, cp.Size)
@@ -260,8 +260,25 @@ func locate(dir string, cp Checkpoint, leaves []tlog.Hash, earlier []Checkpoint,
 		}
 		lo = e.Size
 	}
-	return &VerifyError{Record: lo, Err: fmt.Errorf("%w: a record from %d to %d was altered, removed or moved (the checkpoint covers %d records, the folder holds %d; %s is not the log's either, so the record cannot be named exactly)",
-		ErrTampered, lo, max(hi-1, lo), cp.Size, n, ExportLeafHashes)}
+	// Records that make a signed earlier checkpoint's tree are the log's up to that size. If
+	// the checkpoint cannot be proved to extend that earlier one, it is the checkpoint that
+	// tells another history, not the records.
+	for _, e := range earlier {
+		if e.Size > lo {
+			break
+		}
+		name := strconv.FormatInt(e.Size, 10)
+		b, err := os.ReadFile(filepath.Join(dir, ExportProofs, name))
+		if err != nil {
+			continue
+		}
+		if p, err := ParseProof(b); err == nil && tlog.CheckTree(p, cp.Size, cp.Hash, e.Size, e.Hash) != nil {
+			return checkpointFault("checkpoint", fmt.Errorf("%w: checkpoint (%s) is not proved to extend %s/%s (%s), whose tree the records make: the log shows two histories, or %s/%s was altered",
+				ErrFork, cp, ExportCheckpoints, name, e, ExportProofs, name))
+		}
+	}
+	return &VerifyError{Record: lo, Err: fmt.Errorf("%w: this record or one after it, up to record %d, was altered, removed or moved (the checkpoint covers %d records, the folder holds %d; %s is not the log's either, so the record cannot be named exactly)",
+		ErrTampered, max(hi-1, lo), cp.Size, n, ExportLeafHashes)}
 }
 
 // signedLeafHashes reads the folder's leaf hashes and returns them when they make the tree the

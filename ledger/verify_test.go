@@ -144,8 +144,10 @@ var tamperCases = []tamperCase{
 		wantErr: ErrTampered, wantRecord: 99, wantMsg: "record 99: does not hash into the log",
 	},
 	{
-		name:    "the newline after a record removed, joining two",
-		edit:    func(t *testing.T, f *exportFixture, dir string) { editLines(t, dir, func(l [][]byte) [][]byte { l[63] = l[63][:len(l[63])-1]; return l }) },
+		name: "the newline after a record removed, joining two",
+		edit: func(t *testing.T, f *exportFixture, dir string) {
+			editLines(t, dir, func(l [][]byte) [][]byte { l[63] = l[63][:len(l[63])-1]; return l })
+		},
 		wantErr: ErrTampered, wantRecord: 63, wantMsg: "record 63: does not hash into the log",
 	},
 	{
@@ -199,8 +201,10 @@ var tamperCases = []tamperCase{
 		wantErr: ErrBadSignature, wantRecord: -1, wantCheckpoint: "checkpoint", wantMsg: "checkpoint: signature does not verify",
 	},
 	{
-		name:    "checkpoint replaced by one of a rewritten history",
-		edit:    func(t *testing.T, f *exportFixture, dir string) { os.WriteFile(filepath.Join(dir, ExportCheckpoint), f.fork100, 0o644) },
+		name: "checkpoint replaced by one of a rewritten history",
+		edit: func(t *testing.T, f *exportFixture, dir string) {
+			os.WriteFile(filepath.Join(dir, ExportCheckpoint), f.fork100, 0o644)
+		},
 		wantErr: ErrFork, wantRecord: -1, wantCheckpoint: "checkpoint", wantMsg: "checkpoint: fork: checkpoint (size 100, root",
 	},
 	{
@@ -214,8 +218,10 @@ var tamperCases = []tamperCase{
 		wantErr: ErrFork, wantRecord: -1, wantCheckpoint: "checkpoint", wantMsg: "does not extend the trusted checkpoint (size 30",
 	},
 	{
-		name:    "fork: earlier checkpoint in the folder of a rewritten history",
-		edit:    func(t *testing.T, f *exportFixture, dir string) { os.WriteFile(filepath.Join(dir, ExportCheckpoints, "50"), f.fork50, 0o644) },
+		name: "fork: earlier checkpoint in the folder of a rewritten history",
+		edit: func(t *testing.T, f *exportFixture, dir string) {
+			os.WriteFile(filepath.Join(dir, ExportCheckpoints, "50"), f.fork50, 0o644)
+		},
 		wantErr: ErrFork, wantRecord: -1, wantCheckpoint: "checkpoints/50", wantMsg: "checkpoints/50: fork: the log signed root",
 	},
 	{

@@ -1,5 +1,7 @@
 package geo
 
+import "github.com/golang/geo/s2"
+
 // Containment says where a point with an uncertainty circle stands relative to a zone.
 type Containment uint8
 
@@ -62,4 +64,11 @@ type LineStatus struct {
 type Location struct {
 	Zones []Containment
 	Lines []LineStatus
+
+	// Per-call state of the engine that filled the Location last, kept here so that Locate
+	// allocates nothing and the Engine itself stays safe for concurrent use.
+	engine   *Engine
+	near     []lineNear
+	queries  []*s2.ContainsPointQuery
+	lat, lon float64
 }

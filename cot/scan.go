@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"strconv"
+	"sync"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // The scanner reads the subset of XML 1.0 that CoT uses: elements, attributes in single or
@@ -45,7 +47,15 @@ type scanner struct {
 	text  []byte    // scratch for unescaping; reused
 	// elemText is scratch for the text of a detail element; reused.
 	elemText []byte
+	// extra and links collect a detail's Extra and Links, copied out once at the end.
+	extra []byte
+	links []Link
+	arena []byte // see str
+	blk   *detailBlock
+	array [16]rawAttr
 }
+
+var scanners = sync.Pool{New: func() any { s := new(scanner); s.attrs = s.array[:0]; return s }}
 
 func (s *scanner) fail(off int, msg string) error { return &syntaxError{off: off, msg: msg} }
 
@@ -364,9 +374,24 @@ func (s *scanner) unescape(dst []byte, off int, raw []byte) ([]byte, error) {
 // attrString returns the unescaped value of a as a string.
 func (s *scanner) attrString(a rawAttr) (string, error) {
 	if bytes.IndexByte(a.value, '&') < 0 {
-		return string(a.value), nil
+		return s.str(a.value), nil
 	}
 	var err error
 	s.text, err = s.unescape(s.text[:0], a.off, a.value)
-	return string(s.text), err
+	return s.str(s.text), err
+}
+
+// str returns b as a string. The strings of an event are many and short, so rather than
+// allocate each, str copies them into a block of memory that is only ever appended to:
+// bytes once written there never change, which is what a string needs.
+func (s *scanner) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(s.arena)+len(b) > cap(s.arena) {
+		s.arena = make([]byte, 0, max(4096, len(b)))
+	}
+	i := len(s.arena)
+	s.arena = append(s.arena, b...)
+	return unsafe.String(&s.arena[i], len(b))
 }

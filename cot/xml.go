@@ -14,7 +14,9 @@ func UnmarshalXML(b []byte) (*Event, error) {
 	if len(b) > DefaultMaxEventSize {
 		return nil, &DecodeError{At: -1, Msg: "event is larger than " + strconv.Itoa(DefaultMaxEventSize) + " bytes"}
 	}
-	s := scanner{b: b}
+	s := scanners.Get().(*scanner)
+	defer func() { s.b = nil; scanners.Put(s) }()
+	s.b, s.i = b, 0
 	e := new(Event)
 	start, err := s.parseEvent(e)
 	if err == nil {
@@ -94,7 +96,7 @@ func (s *scanner) parseEvent(e *Event) (start int, err error) {
 		case "opex":
 			e.Opex = v
 		default:
-			e.Attrs = append(e.Attrs, Attr{string(a.name), v})
+			e.Attrs = append(e.Attrs, Attr{s.str(a.name), v})
 		}
 		if err != nil {
 			return start, err
@@ -233,27 +235,56 @@ func parseTime(field, v string) (time.Time, error) {
 
 // parseDetail reads the children of the detail element, whose start tag has been read.
 func (s *scanner) parseDetail(d *Detail, name []byte) error {
+	s.extra, s.links, s.blk = s.extra[:0], s.links[:0], nil
 	for {
 		child, self, at, done, err := s.next(name, 2, nil)
-		if err != nil || done {
+		if err != nil {
 			return err
 		}
+		if done {
+			break
+		}
 		var children bool
-		text := s.elemText[:0]
+		s.elemText = s.elemText[:0]
 		if !self {
-			if children, err = s.content(child, 3, &text); err != nil {
+			if children, err = s.content(child, 3, &s.elemText); err != nil {
 				return err
 			}
-			s.elemText = text
 		}
-		raw := s.b[at:s.i]
 		// The attributes of child are gone once content has read its children, so an
 		// element with children is never modelled; nor is one with text, other than
 		// remarks, since its model has no place for the text.
-		if children || (string(child) != "remarks" && !isBlank(text)) || !s.model(d, child, text) {
-			d.Extra = append(d.Extra, raw...)
+		if children || (string(child) != "remarks" && !isBlank(s.elemText)) || !s.model(d, child, s.elemText) {
+			s.extra = append(s.extra, s.b[at:s.i]...)
 		}
 	}
+	if len(s.extra) > 0 {
+		d.Extra = append(d.Extra, s.extra...)
+	}
+	if len(s.links) > 0 {
+		d.Links = append(d.Links, s.links...)
+	}
+	return nil
+}
+
+// detailBlock holds the modelled elements of one detail, allocated together.
+type detailBlock struct {
+	Contact           Contact
+	Group             Group
+	PrecisionLocation PrecisionLocation
+	Status            Status
+	Takv              Takv
+	Track             Track
+	UID               DetailUID
+	Remarks           Remarks
+}
+
+// block returns the detailBlock of the detail being parsed, allocating it on first use.
+func (s *scanner) block() *detailBlock {
+	if s.blk == nil {
+		s.blk = new(detailBlock)
+	}
+	return s.blk
 }
 
 // model puts an element with the attributes in s.attrs into its slot in d, and reports
@@ -264,7 +295,7 @@ func (s *scanner) model(d *Detail, name, text []byte) bool {
 		if d.Contact != nil {
 			return false
 		}
-		c := new(Contact)
+		c := &s.block().Contact
 		if !s.fill(&c.Attrs, "callsign", &c.Callsign, "endpoint", &c.Endpoint) {
 			return false
 		}
@@ -273,7 +304,7 @@ func (s *scanner) model(d *Detail, name, text []byte) bool {
 		if d.Group != nil {
 			return false
 		}
-		g := new(Group)
+		g := &s.block().Group
 		if !s.fill(&g.Attrs, "name", &g.Name, "role", &g.Role) {
 			return false
 		}
@@ -282,7 +313,7 @@ func (s *scanner) model(d *Detail, name, text []byte) bool {
 		if d.PrecisionLocation != nil {
 			return false
 		}
-		p := new(PrecisionLocation)
+		p := &s.block().PrecisionLocation
 		if !s.fill(&p.Attrs, "geopointsrc", &p.GeoPointSrc, "altsrc", &p.AltSrc) {
 			return false
 		}
@@ -291,7 +322,7 @@ func (s *scanner) model(d *Detail, name, text []byte) bool {
 		if d.Status != nil {
 			return false
 		}
-		st := new(Status)
+		st := &s.block().Status
 		if !s.fill(&st.Attrs, "battery", &st.Battery, "readiness", &st.Readiness) {
 			return false
 		}
@@ -300,7 +331,7 @@ func (s *scanner) model(d *Detail, name, text []byte) bool {
 		if d.Takv != nil {
 			return false
 		}
-		t := new(Takv)
+		t := &s.block().Takv
 		if !s.fill(&t.Attrs, "device", &t.Device, "platform", &t.Platform, "os", &t.OS, "version", &t.Version) {
 			return false
 		}
@@ -309,7 +340,7 @@ func (s *scanner) model(d *Detail, name, text []byte) bool {
 		if d.Track != nil {
 			return false
 		}
-		t := new(Track)
+		t := &s.block().Track
 		if !s.fill(&t.Attrs, "speed", &t.Speed, "course", &t.Course) {
 			return false
 		}
@@ -318,7 +349,7 @@ func (s *scanner) model(d *Detail, name, text []byte) bool {
 		if d.UID != nil {
 			return false
 		}
-		u := new(DetailUID)
+		u := &s.block().UID
 		if !s.fill(&u.Attrs, "Droid", &u.Droid) {
 			return false
 		}
@@ -327,7 +358,8 @@ func (s *scanner) model(d *Detail, name, text []byte) bool {
 		if d.Remarks != nil {
 			return false
 		}
-		r := &Remarks{Text: string(text)}
+		r := &s.block().Remarks
+		r.Text = s.str(text)
 		if !s.fill(&r.Attrs) {
 			return false
 		}
@@ -337,7 +369,7 @@ func (s *scanner) model(d *Detail, name, text []byte) bool {
 		if !s.fill(&l.Attrs, "uid", &l.UID, "type", &l.Type, "relation", &l.Relation, "callsign", &l.Callsign, "point", &l.Point) {
 			return false
 		}
-		d.Links = append(d.Links, l)
+		s.links = append(s.links, l)
 	default:
 		return false
 	}
@@ -364,7 +396,7 @@ next:
 				continue next
 			}
 		}
-		*other = append(*other, Attr{string(a.name), v})
+		*other = append(*other, Attr{s.str(a.name), v})
 	}
 	return true
 }

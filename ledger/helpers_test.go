@@ -92,6 +92,13 @@ func appendN(t testing.TB, db *sql.DB, n int) int64 {
 // testKey is the mission's key for tests, made once from a fixed name.
 func testKey(t testing.TB, name string) (note.Signer, note.Verifier) {
 	t.Helper()
+	signer, verifier, _ := testKeyPair(t, name)
+	return signer, verifier
+}
+
+// testKeyPair also returns the verifier key as text, as log.pub holds it.
+func testKeyPair(t testing.TB, name string) (note.Signer, note.Verifier, string) {
+	t.Helper()
 	signer, vkey, err := LoadOrCreateKey(t.TempDir(), LogKeyFile, name)
 	if err != nil {
 		t.Fatal(err)
@@ -100,5 +107,5 @@ func testKey(t testing.TB, name string) (note.Signer, note.Verifier) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return signer, v
+	return signer, v, vkey
 }

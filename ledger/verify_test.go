@@ -46,7 +46,7 @@ func newExportFixture(t *testing.T) *exportFixture {
 	f.fork50 = m.forkedCheckpoint(50)
 	f.fork100 = m.forkedCheckpoint(100)
 	f.pubFile = filepath.Join(t.TempDir(), "log.pub")
-	if err := os.WriteFile(f.pubFile, []byte(m.verifier.Name()+"+"), 0o644); err != nil {
+	if err := os.WriteFile(f.pubFile, []byte(m.vkey+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range records(t, 0, 100) {

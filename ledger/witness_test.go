@@ -20,11 +20,12 @@ type missionLog struct {
 	db       *sql.DB
 	signer   note.Signer
 	verifier note.Verifier
+	vkey     string
 }
 
 func newMissionLog(t *testing.T) *missionLog {
-	signer, verifier := testKey(t, "truce.example/mission")
-	return &missionLog{t: t, db: openDB(t), signer: signer, verifier: verifier}
+	signer, verifier, vkey := testKeyPair(t, "truce.example/mission")
+	return &missionLog{t: t, db: openDB(t), signer: signer, verifier: verifier, vkey: vkey}
 }
 
 // grow appends n records and returns a signed checkpoint of the new size.

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+	_ "modernc.org/sqlite"
+
+	"github.com/truce-project/truce/ledger"
+)
+
+// truce verify and truce export are the two ends of the mission's record on a USB stick:
+// export writes the log and its signed checkpoint into a folder, verify checks such a folder
+// with nothing but the mission's public key.
+
+func init() {
+	var keyFile, trustedFile string
+	verifyCmd := &cobra.Command{
+		Use:   "verify --key PUBKEY_FILE [--checkpoint TRUSTED_FILE] FOLDER",
+		Short: "Check an export of the mission's log offline",
+		Long: `Verify checks an export folder made by truce export: the checkpoint's signature with
+the mission's public key (log.pub); that the records in the folder, hashed again, make
+exactly the tree the checkpoint signs; that every earlier checkpoint in the folder is
+a prefix of it; and, with --checkpoint, that it extends a checkpoint you kept from
+before. It exits 0 when everything verifies and 1 otherwise; the last line names what
+failed: the first record that does not hash into the log, by index, or the checkpoint
+at fault.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out := cmd.OutOrStdout()
+			fail := func(format string, a ...any) error {
+				fmt.Fprintf(out, "FAILED: "+format+"\n", a...)
+				return exitError{code: 1}
+			}
+			key, err := ledger.ReadVerifier(keyFile)
+			if err != nil {
+				return fail("--key: %v", err)
+			}
+			var trusted []byte
+			if trustedFile != "" {
+				if trusted, err = os.ReadFile(trustedFile); err != nil {
+					return fail("--checkpoint: %v", err)
+				}
+			}
+			v, err := ledger.Verify(args[0], key, trusted)
+			if err != nil {
+				return fail("%v", err)
+			}
+			fmt.Fprintf(out, "checkpoint: %s, %s, signed by %s+%08x\n", v.Checkpoint.Origin, v.Checkpoint, key.Name(), key.KeyHash())
+			fmt.Fprintf(out, "records: %d, hashed again, make the checkpoint's tree\n", v.Checkpoint.Size)
+			if len(v.Earlier) > 0 {
+				fmt.Fprintf(out, "earlier checkpoints: %d (sizes %v), each a prefix of this one\n", len(v.Earlier), v.Earlier)
+			}
+			if v.Trusted != nil {
+				fmt.Fprintf(out, "trusted checkpoint: %s, extended by this one\n", v.Trusted)
+			}
+			fmt.Fprintf(out, "OK: %s verifies\n", args[0])
+			return nil
+		},
+	}
+	verifyCmd.Flags().StringVar(&keyFile, "key", "", "the mission's public key file (log.pub)")
+	verifyCmd.Flags().StringVar(&trustedFile, "checkpoint", "", "a signed checkpoint kept from before, which the export must extend")
+	verifyCmd.MarkFlagRequired("key")
+	rootCmd.AddCommand(verifyCmd)
+
+	var dataDir, outDir, origin string
+	exportCmd := &cobra.Command{
+		Use:   "export --data DIR --out FOLDER",
+		Short: "Write the mission's log and a signed checkpoint into a folder for truce verify",
+		Long: `Export signs a checkpoint of the log kept in DIR/truce.db (with DIR/log.key, which is
+made on first use with the name --origin) and writes the records, the checkpoint, the
+earlier checkpoints and the consistency proofs into FOLDER, which must not exist or be
+empty. Give the parties DIR/log.pub, by another way than the folder, to check it with.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			dbPath := filepath.Join(dataDir, "truce.db")
+			if _, err := os.Stat(dbPath); errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("export: %s does not exist: there is no log to export", dbPath)
+			}
+			db, err := sql.Open("sqlite", "file:"+dbPath+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)")
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if err := ledger.CreateSchema(ctx, db); err != nil {
+				return err
+			}
+			signer, _, err := ledger.LoadOrCreateKey(dataDir, ledger.LogKeyFile, origin)
+			if err != nil {
+				return err
+			}
+			cp, err := ledger.Export(ctx, db, signer, outDir)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "exported %s: %s, %s, to %s\n", cp.Origin, cp, dbPath, outDir)
+			return nil
+		},
+	}
+	exportCmd.Flags().StringVar(&dataDir, "data", "truce-data", "the data folder holding truce.db and log.key")
+	exportCmd.Flags().StringVar(&outDir, "out", "", "the folder to write")
+	exportCmd.Flags().StringVar(&origin, "origin", "truce-mission", "the log's name, used only when the key is made")
+	exportCmd.MarkFlagRequired("out")
+	rootCmd.AddCommand(exportCmd)
+}

@@ -23,18 +23,18 @@ type JSONOptions struct {
 func AppendJSON(dst []byte, m *Message, o JSONOptions) []byte {
 	dst = append(dst, `{"class":"AIS"`...)
 	if o.Device != "" {
-		dst = appendKey(dst, "device")
+		dst = appendKey(dst, `,"device":`)
 		dst = appendString(dst, o.Device)
 	}
-	dst = appendUint(dst, "type", uint64(m.Type))
-	dst = appendUint(dst, "repeat", uint64(m.Repeat))
-	dst = appendUint(dst, "mmsi", uint64(m.MMSI))
-	dst = appendBool(dst, "scaled", o.Scaled)
+	dst = appendUint(dst, `,"type":`, uint64(m.Type))
+	dst = appendUint(dst, `,"repeat":`, uint64(m.Repeat))
+	dst = appendUint(dst, `,"mmsi":`, uint64(m.MMSI))
+	dst = appendBool(dst, `,"scaled":`, o.Scaled)
 	switch m.Type {
 	case 1, 2, 3:
 		dst = appendStatus(dst, m)
 		if m.Turn != turnNA {
-			dst = appendKey(dst, "turn")
+			dst = appendKey(dst, `,"turn":`)
 			switch {
 			case !o.Scaled:
 				dst = strconv.AppendInt(dst, int64(m.Turn), 10)
@@ -48,17 +48,17 @@ func AppendJSON(dst []byte, m *Message, o JSONOptions) []byte {
 			}
 		}
 		dst = appendSpeedTenths(dst, m, o)
-		dst = appendBool(dst, "accuracy", m.Accuracy)
+		dst = appendBool(dst, `,"accuracy":`, m.Accuracy)
 		dst = appendLonLat(dst, m, o)
 		dst = appendCourseTenths(dst, m, o)
 		dst = appendHeading(dst, m)
 		dst = appendSecond(dst, m)
-		dst = appendUint(dst, "maneuver", uint64(m.Maneuver))
-		dst = appendBool(dst, "raim", m.RAIM)
-		dst = appendUint(dst, "radio", uint64(m.Radio))
+		dst = appendUint(dst, `,"maneuver":`, uint64(m.Maneuver))
+		dst = appendBool(dst, `,"raim":`, m.RAIM)
+		dst = appendUint(dst, `,"radio":`, uint64(m.Radio))
 	case 4, 11:
 		if m.Year != 0 || m.Month != 0 || m.Day != 0 || m.Hour < 24 || m.Minute < 60 || m.Second < 60 {
-			dst = appendKey(dst, "timestamp")
+			dst = appendKey(dst, `,"timestamp":`)
 			dst = append(dst, '"')
 			dst = appendPadded(dst, uint64(m.Year), 4)
 			dst = append(dst, '-')
@@ -73,23 +73,23 @@ func AppendJSON(dst []byte, m *Message, o JSONOptions) []byte {
 			dst = appendPadded(dst, uint64(m.Second), 2)
 			dst = append(dst, `Z"`...)
 		}
-		dst = appendBool(dst, "accuracy", m.Accuracy)
+		dst = appendBool(dst, `,"accuracy":`, m.Accuracy)
 		dst = appendLonLat(dst, m, o)
 		dst = appendEPFD(dst, m)
-		dst = appendBool(dst, "raim", m.RAIM)
-		dst = appendUint(dst, "radio", uint64(m.Radio))
+		dst = appendBool(dst, `,"raim":`, m.RAIM)
+		dst = appendUint(dst, `,"radio":`, uint64(m.Radio))
 	case 5:
 		if m.IMO != 0 {
-			dst = appendUint(dst, "imo", uint64(m.IMO))
+			dst = appendUint(dst, `,"imo":`, uint64(m.IMO))
 		}
-		dst = appendUint(dst, "ais_version", uint64(m.AISVersion))
-		dst = appendText(dst, "callsign", m.Callsign)
-		dst = appendText(dst, "shipname", m.Shipname)
+		dst = appendUint(dst, `,"ais_version":`, uint64(m.AISVersion))
+		dst = appendText(dst, `,"callsign":`, m.Callsign)
+		dst = appendText(dst, `,"shipname":`, m.Shipname)
 		dst = appendShipType(dst, m)
 		dst = appendDimensions(dst, m)
 		dst = appendEPFD(dst, m)
 		if m.Month != 0 || m.Day != 0 || m.Hour < 24 || m.Minute < 60 {
-			dst = appendKey(dst, "eta")
+			dst = appendKey(dst, `,"eta":`)
 			dst = append(dst, '"')
 			dst = appendPadded(dst, uint64(m.Month), 2)
 			dst = append(dst, '-')
@@ -101,113 +101,113 @@ func AppendJSON(dst []byte, m *Message, o JSONOptions) []byte {
 			dst = append(dst, `Z"`...)
 		}
 		if m.Draught != 0 {
-			dst = appendKey(dst, "draught")
+			dst = appendKey(dst, `,"draught":`)
 			if o.Scaled {
-				dst = strconv.AppendFloat(dst, float64(m.Draught)/10, 'f', 1, 64)
+				dst = appendTenths(dst, uint64(m.Draught))
 			} else {
 				dst = strconv.AppendUint(dst, uint64(m.Draught), 10)
 			}
 		}
-		dst = appendText(dst, "destination", m.Destination)
+		dst = appendText(dst, `,"destination":`, m.Destination)
 		if m.HasDTE {
-			dst = appendFlagInt(dst, "dte", m.DTE)
+			dst = appendFlagInt(dst, `,"dte":`, m.DTE)
 		}
 	case 9:
 		if m.Alt != 4095 {
-			dst = appendUint(dst, "alt", uint64(m.Alt))
+			dst = appendUint(dst, `,"alt":`, uint64(m.Alt))
 		}
 		if m.Speed != speedNA {
-			dst = appendUint(dst, "speed", uint64(m.Speed))
+			dst = appendUint(dst, `,"speed":`, uint64(m.Speed))
 		}
-		dst = appendBool(dst, "accuracy", m.Accuracy)
+		dst = appendBool(dst, `,"accuracy":`, m.Accuracy)
 		dst = appendLonLat(dst, m, o)
 		dst = appendCourseTenths(dst, m, o)
 		dst = appendSecond(dst, m)
-		dst = appendUint(dst, "regional", uint64(m.Regional))
-		dst = appendFlagInt(dst, "dte", m.DTE)
-		dst = appendBool(dst, "assigned", m.Assigned)
-		dst = appendBool(dst, "raim", m.RAIM)
-		dst = appendUint(dst, "radio", uint64(m.Radio))
+		dst = appendUint(dst, `,"regional":`, uint64(m.Regional))
+		dst = appendFlagInt(dst, `,"dte":`, m.DTE)
+		dst = appendBool(dst, `,"assigned":`, m.Assigned)
+		dst = appendBool(dst, `,"raim":`, m.RAIM)
+		dst = appendUint(dst, `,"radio":`, uint64(m.Radio))
 	case 18, 19:
-		dst = appendUint(dst, "reserved", uint64(m.Reserved))
+		dst = appendUint(dst, `,"reserved":`, uint64(m.Reserved))
 		dst = appendSpeedTenths(dst, m, o)
-		dst = appendBool(dst, "accuracy", m.Accuracy)
+		dst = appendBool(dst, `,"accuracy":`, m.Accuracy)
 		dst = appendLonLat(dst, m, o)
 		dst = appendCourseTenths(dst, m, o)
 		dst = appendHeading(dst, m)
 		dst = appendSecond(dst, m)
-		dst = appendUint(dst, "regional", uint64(m.Regional))
+		dst = appendUint(dst, `,"regional":`, uint64(m.Regional))
 		if m.Type == 18 {
-			dst = appendBool(dst, "cs", m.CS)
-			dst = appendBool(dst, "display", m.Display)
-			dst = appendBool(dst, "dsc", m.DSC)
-			dst = appendBool(dst, "band", m.Band)
-			dst = appendBool(dst, "msg22", m.Msg22)
-			dst = appendBool(dst, "assigned", m.Assigned)
-			dst = appendBool(dst, "raim", m.RAIM)
-			dst = appendUint(dst, "radio", uint64(m.Radio))
+			dst = appendBool(dst, `,"cs":`, m.CS)
+			dst = appendBool(dst, `,"display":`, m.Display)
+			dst = appendBool(dst, `,"dsc":`, m.DSC)
+			dst = appendBool(dst, `,"band":`, m.Band)
+			dst = appendBool(dst, `,"msg22":`, m.Msg22)
+			dst = appendBool(dst, `,"assigned":`, m.Assigned)
+			dst = appendBool(dst, `,"raim":`, m.RAIM)
+			dst = appendUint(dst, `,"radio":`, uint64(m.Radio))
 			break
 		}
-		dst = appendText(dst, "shipname", m.Shipname)
+		dst = appendText(dst, `,"shipname":`, m.Shipname)
 		dst = appendShipType(dst, m)
 		dst = appendDimensions(dst, m)
 		dst = appendEPFD(dst, m)
-		dst = appendBool(dst, "raim", m.RAIM)
-		dst = appendFlagInt(dst, "dte", m.DTE)
-		dst = appendBool(dst, "assigned", m.Assigned)
+		dst = appendBool(dst, `,"raim":`, m.RAIM)
+		dst = appendFlagInt(dst, `,"dte":`, m.DTE)
+		dst = appendBool(dst, `,"assigned":`, m.Assigned)
 	case 21:
-		dst = appendUint(dst, "aid_type", uint64(m.AidType))
-		dst = appendKey(dst, "aid_type_text")
+		dst = appendUint(dst, `,"aid_type":`, uint64(m.AidType))
+		dst = appendKey(dst, `,"aid_type_text":`)
 		dst = appendString(dst, aidTypeText(m.AidType))
-		dst = appendText(dst, "name", m.Shipname)
-		dst = appendBool(dst, "accuracy", m.Accuracy)
+		dst = appendText(dst, `,"name":`, m.Shipname)
+		dst = appendBool(dst, `,"accuracy":`, m.Accuracy)
 		dst = appendLonLat(dst, m, o)
 		dst = appendDimensions(dst, m)
 		dst = appendEPFD(dst, m)
 		dst = appendSecond(dst, m)
-		dst = appendBool(dst, "off_position", m.OffPosition)
-		dst = appendUint(dst, "regional", uint64(m.Regional))
-		dst = appendBool(dst, "raim", m.RAIM)
-		dst = appendBool(dst, "virtual_aid", m.VirtualAid)
-		dst = appendBool(dst, "assigned", m.Assigned)
+		dst = appendBool(dst, `,"off_position":`, m.OffPosition)
+		dst = appendUint(dst, `,"regional":`, uint64(m.Regional))
+		dst = appendBool(dst, `,"raim":`, m.RAIM)
+		dst = appendBool(dst, `,"virtual_aid":`, m.VirtualAid)
+		dst = appendBool(dst, `,"assigned":`, m.Assigned)
 	case 24:
-		dst = appendUint(dst, "part", uint64(m.Part))
-		dst = appendText(dst, "shipname", m.Shipname)
+		dst = appendUint(dst, `,"part":`, uint64(m.Part))
+		dst = appendText(dst, `,"shipname":`, m.Shipname)
 		if m.Part == 1 {
 			dst = appendShipType(dst, m)
-			dst = appendText(dst, "vendorid", m.VendorID)
-			dst = appendUint(dst, "model", uint64(m.Model))
-			dst = appendUint(dst, "serial", uint64(m.Serial))
-			dst = appendText(dst, "callsign", m.Callsign)
+			dst = appendText(dst, `,"vendorid":`, m.VendorID)
+			dst = appendUint(dst, `,"model":`, uint64(m.Model))
+			dst = appendUint(dst, `,"serial":`, uint64(m.Serial))
+			dst = appendText(dst, `,"callsign":`, m.Callsign)
 			if m.MMSI/10000000 == 98 {
-				dst = appendUint(dst, "mothership_mmsi", uint64(m.MothershipMMSI))
+				dst = appendUint(dst, `,"mothership_mmsi":`, uint64(m.MothershipMMSI))
 			} else {
 				dst = appendDimensions(dst, m)
 			}
 		}
 	case 27:
 		dst = appendStatus(dst, m)
-		dst = appendBool(dst, "accuracy", m.Accuracy)
+		dst = appendBool(dst, `,"accuracy":`, m.Accuracy)
 		dst = appendLonLat(dst, m, o)
 		if m.Speed != 63 {
-			dst = appendUint(dst, "speed", uint64(m.Speed))
+			dst = appendUint(dst, `,"speed":`, uint64(m.Speed))
 		}
 		if m.Course != 511 {
-			dst = appendUint(dst, "course", uint64(m.Course))
+			dst = appendUint(dst, `,"course":`, uint64(m.Course))
 		}
-		dst = appendBool(dst, "raim", m.RAIM)
-		dst = appendBool(dst, "gnss", m.GNSS)
+		dst = appendBool(dst, `,"raim":`, m.RAIM)
+		dst = appendBool(dst, `,"gnss":`, m.GNSS)
 	default:
-		dst = appendText(dst, "payload", m.Payload)
-		dst = appendUint(dst, "fill", uint64(m.Fill))
+		dst = appendText(dst, `,"payload":`, m.Payload)
+		dst = appendUint(dst, `,"fill":`, uint64(m.Fill))
 	}
 	return append(dst, '}')
 }
 
+// appendKey appends a member name already written as `,"name":`, so that the hot path
+// copies one constant instead of quoting names.
 func appendKey(dst []byte, k string) []byte {
-	dst = append(dst, ',', '"')
-	dst = append(dst, k...)
-	return append(dst, '"', ':')
+	return append(dst, k...)
 }
 
 func appendUint(dst []byte, k string, v uint64) []byte {
@@ -263,37 +263,37 @@ func appendText(dst []byte, k string, v []byte) []byte {
 }
 
 func appendStatus(dst []byte, m *Message) []byte {
-	dst = appendUint(dst, "status", uint64(m.Status))
-	dst = appendKey(dst, "status_text")
+	dst = appendUint(dst, `,"status":`, uint64(m.Status))
+	dst = appendKey(dst, `,"status_text":`)
 	return appendString(dst, statusText(m.Status))
 }
 
 func appendShipType(dst []byte, m *Message) []byte {
-	dst = appendUint(dst, "shiptype", uint64(m.ShipType))
-	dst = appendKey(dst, "shiptype_text")
+	dst = appendUint(dst, `,"shiptype":`, uint64(m.ShipType))
+	dst = appendKey(dst, `,"shiptype_text":`)
 	return appendString(dst, shipTypeText(m.ShipType))
 }
 
 func appendEPFD(dst []byte, m *Message) []byte {
-	dst = appendUint(dst, "epfd", uint64(m.EPFD))
-	dst = appendKey(dst, "epfd_text")
+	dst = appendUint(dst, `,"epfd":`, uint64(m.EPFD))
+	dst = appendKey(dst, `,"epfd_text":`)
 	return appendString(dst, epfdText(m.EPFD))
 }
 
 func appendDimensions(dst []byte, m *Message) []byte {
-	dst = appendUint(dst, "to_bow", uint64(m.ToBow))
-	dst = appendUint(dst, "to_stern", uint64(m.ToStern))
-	dst = appendUint(dst, "to_port", uint64(m.ToPort))
-	return appendUint(dst, "to_starboard", uint64(m.ToStarboard))
+	dst = appendUint(dst, `,"to_bow":`, uint64(m.ToBow))
+	dst = appendUint(dst, `,"to_stern":`, uint64(m.ToStern))
+	dst = appendUint(dst, `,"to_port":`, uint64(m.ToPort))
+	return appendUint(dst, `,"to_starboard":`, uint64(m.ToStarboard))
 }
 
 func appendSpeedTenths(dst []byte, m *Message, o JSONOptions) []byte {
 	if m.Speed == speedNA {
 		return dst
 	}
-	dst = appendKey(dst, "speed")
+	dst = appendKey(dst, `,"speed":`)
 	if o.Scaled {
-		return strconv.AppendFloat(dst, float64(m.Speed)/10, 'f', 1, 64)
+		return appendTenths(dst, uint64(m.Speed))
 	}
 	return strconv.AppendUint(dst, uint64(m.Speed), 10)
 }
@@ -302,9 +302,9 @@ func appendCourseTenths(dst []byte, m *Message, o JSONOptions) []byte {
 	if m.Course >= courseNA {
 		return dst
 	}
-	dst = appendKey(dst, "course")
+	dst = appendKey(dst, `,"course":`)
 	if o.Scaled {
-		return strconv.AppendFloat(dst, float64(m.Course)/10, 'f', 1, 64)
+		return appendTenths(dst, uint64(m.Course))
 	}
 	return strconv.AppendUint(dst, uint64(m.Course), 10)
 }
@@ -313,38 +313,59 @@ func appendHeading(dst []byte, m *Message) []byte {
 	if m.Heading == headNA {
 		return dst
 	}
-	return appendUint(dst, "heading", uint64(m.Heading))
+	return appendUint(dst, `,"heading":`, uint64(m.Heading))
 }
 
 func appendSecond(dst []byte, m *Message) []byte {
 	if m.Second == secondNA {
 		return dst
 	}
-	return appendUint(dst, "second", uint64(m.Second))
+	return appendUint(dst, `,"second":`, uint64(m.Second))
 }
 
 // appendLonLat appends each coordinate that is available: a receiver may know one and not
 // the other, and gpsd reports them separately.
 func appendLonLat(dst []byte, m *Message, o JSONOptions) []byte {
-	div, prec := 600000.0, 7
-	if m.Type == 27 {
-		div, prec = 600, 4
-	}
 	if m.lonOK() {
-		dst = appendKey(dst, "lon")
-		if o.Scaled {
-			dst = strconv.AppendFloat(dst, float64(m.Lon)/div, 'f', prec, 64)
-		} else {
-			dst = strconv.AppendInt(dst, int64(m.Lon), 10)
-		}
+		dst = appendKey(dst, `,"lon":`)
+		dst = appendCoordinate(dst, m.Lon, m.Type == 27, o.Scaled)
 	}
 	if m.latOK() {
-		dst = appendKey(dst, "lat")
-		if o.Scaled {
-			dst = strconv.AppendFloat(dst, float64(m.Lat)/div, 'f', prec, 64)
-		} else {
-			dst = strconv.AppendInt(dst, int64(m.Lat), 10)
-		}
+		dst = appendKey(dst, `,"lat":`)
+		dst = appendCoordinate(dst, m.Lat, m.Type == 27, o.Scaled)
 	}
 	return dst
+}
+
+// appendCoordinate writes a coordinate in degrees as gpsd does: seven decimals from
+// 1/10000 minute, four from type 27's 1/10 minute. Both are raw·50/3 in units of the last
+// decimal (raw/600000 degrees is raw·50/3 ten-millionths), so the digits are computed
+// exactly in integers; the remainder is a third or two thirds, never a tie, so rounding it to
+// the nearest unit gives the digits strconv.AppendFloat would, at a tenth of the cost.
+func appendCoordinate(dst []byte, raw int32, long bool, scaled bool) []byte {
+	if !scaled {
+		return strconv.AppendInt(dst, int64(raw), 10)
+	}
+	v := int64(raw) * 50
+	if v < 0 {
+		dst = append(dst, '-')
+		v = -v
+	}
+	q := v / 3
+	if v%3 == 2 {
+		q++
+	}
+	decimals, pow := int64(7), int64(10000000)
+	if long {
+		decimals, pow = 4, 10000
+	}
+	dst = strconv.AppendInt(dst, q/pow, 10)
+	dst = append(dst, '.')
+	return appendPadded(dst, uint64(q%pow), int(decimals))
+}
+
+// appendTenths writes v/10 with one decimal, as strconv.AppendFloat(v/10, 'f', 1) would.
+func appendTenths(dst []byte, v uint64) []byte {
+	dst = strconv.AppendUint(dst, v/10, 10)
+	return append(dst, '.', byte('0'+v%10))
 }

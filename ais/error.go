@@ -54,7 +54,7 @@ func (e *Error) Error() string {
 		b = append(b, ": "...)
 	}
 	b = append(b, e.Cause.String()...)
-	if e.Field != "" {
+	if e.Field != "" && e.Field != e.Cause.String() {
 		b = append(b, ": "...)
 		b = append(b, e.Field...)
 	}

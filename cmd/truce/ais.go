@@ -1,12 +1,8 @@
 package main
 
 import (
-	"bufio"
-	"errors"
-	"fmt"
 	"io"
 	"os"
-	"strconv"
 
 	"github.com/spf13/cobra"
 	"github.com/truce-project/truce/ais"
@@ -56,108 +52,15 @@ type aisDecodeOptions struct {
 	device   string
 }
 
-type aisStats struct {
-	lines, sentences, skipped, messages int64
-	byType                              [64]int64
-	byCause                             map[ais.Cause]int64
-}
-
-// decodeAIS is the decode loop: read a line, decode its sentences, write JSON. Lines are
-// read with ReadSlice and JSON is appended into one reused buffer, so a steady stream does not
-// allocate per sentence.
 func decodeAIS(in io.Reader, out, errOut io.Writer, o aisDecodeOptions) error {
-	r := bufio.NewReaderSize(in, 1<<16)
-	w := bufio.NewWriterSize(out, 1<<16)
-	ew := bufio.NewWriterSize(errOut, 1<<12)
-	st := aisStats{byCause: map[ais.Cause]int64{}}
-	report := func(e *ais.Error) {
-		st.byCause[e.Cause]++
-		ew.WriteString("truce ais: ")
-		ew.WriteString(e.Error())
-		ew.WriteByte('\n')
-	}
-	dec := &ais.Decoder{OnExpire: report}
-	jo := ais.JSONOptions{Scaled: !o.unscaled, Device: o.device}
-	var buf []byte
-	var lineNo int64
-	var tooLong bool
-	decode := func(sentence []byte) {
-		st.sentences++
-		m, err := dec.Decode(lineNo, sentence)
-		if err != nil {
-			var e *ais.Error
-			if errors.As(err, &e) {
-				report(e)
-			}
-			return
-		}
-		if m == nil {
-			return
-		}
-		st.messages++
-		st.byType[m.Type&63]++
-		buf = ais.AppendJSON(buf[:0], m, jo)
-		buf = append(buf, '\n')
-		w.Write(buf)
-	}
-	for {
-		line, err := r.ReadSlice('\n')
-		if len(line) > 0 {
-			if tooLong {
-				// The rest of a line already reported as too long.
-				tooLong = err == bufio.ErrBufferFull
-				if err == bufio.ErrBufferFull {
-					continue
-				}
-			} else {
-				lineNo++
-				st.lines++
-				if err == bufio.ErrBufferFull {
-					tooLong = true
-					st.byCause[ais.CauseFormat]++
-					fmt.Fprintf(ew, "truce ais: line %d: format: line: longer than %d bytes\n", lineNo, r.Size())
-					continue
-				}
-				if ais.IsSentence(line) {
-					ais.SplitSentences(line, decode)
-				} else {
-					st.skipped++
-				}
-			}
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil && err != bufio.ErrBufferFull {
-			w.Flush()
-			ew.Flush()
-			return err
-		}
-	}
-	dec.Flush()
-	if err := w.Flush(); err != nil {
-		ew.Flush()
+	st, err := ais.DecodeStream(in, out, errOut, ais.StreamOptions{
+		JSON: ais.JSONOptions{Scaled: !o.unscaled, Device: o.device},
+	})
+	if err != nil {
 		return err
 	}
 	if o.stats {
-		writeAISStats(ew, &st)
+		_, err = st.WriteTo(errOut)
 	}
-	return ew.Flush()
-}
-
-func writeAISStats(w *bufio.Writer, st *aisStats) {
-	fmt.Fprintf(w, "lines %d, sentences %d, skipped lines %d, messages %d\n", st.lines, st.sentences, st.skipped, st.messages)
-	for t, n := range st.byType {
-		if n > 0 {
-			fmt.Fprintf(w, "type %2d %10d  %s\n", t, n, ais.TypeName(uint8(t)))
-		}
-	}
-	var total int64
-	for c := ais.Cause(1); c < 32; c++ {
-		if n := st.byCause[c]; n > 0 {
-			total += n
-			fmt.Fprintf(w, "error %-14s %10d\n", c.String()+":", n)
-		}
-	}
-	fmt.Fprintln(w, "errors "+strconv.FormatInt(total, 10))
+	return err
 }

@@ -50,6 +50,10 @@ func TestMain(m *testing.M) {
 	if truceBin != "" {
 		os.RemoveAll(filepath.Dir(truceBin))
 	}
+	if millionExport.dir != "" {
+		millionExport.db.Close()
+		os.RemoveAll(millionExport.dir)
+	}
 	os.Exit(code)
 }
 

@@ -58,7 +58,7 @@ func Size(ctx context.Context, q Querier) (int64, error) {
 // insertChunk is how many rows one INSERT statement writes. SQLite allows 32,766 parameters
 // and PostgreSQL 65,535 per statement; 256 rows keeps the statement small and the round trips
 // few.
-const insertChunk = 256
+const insertChunk = 32
 
 // Append adds records to the end of the log inside tx and returns the index of the first.
 // The records and the tree's stored hashes are written in the same transaction, so the log

@@ -1,0 +1,246 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/transparency-dev/merkle/proof"
+	"github.com/transparency-dev/merkle/rfc6962"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+const benchBatch = 1000
+
+// benchDB returns a SQLite file holding the ledger's tables and a plain table of records, in
+// the configuration the embedded store uses (WAL, synchronous=NORMAL), with prefill records
+// logged.
+func benchDB(b *testing.B, prefill int) *sql.DB {
+	b.Helper()
+	db := openDB(b)
+	if _, err := db.Exec(`CREATE TABLE plain_records (idx INTEGER PRIMARY KEY, kind TEXT NOT NULL, data BYTEA NOT NULL)`); err != nil {
+		b.Fatal(err)
+	}
+	for n := 0; n < prefill; n += benchBatch {
+		appendN(b, db, benchBatch)
+	}
+	return db
+}
+
+// BenchmarkAppendLoggedBatch appends batches of 1,000 observation records to the log, each in
+// its own SQLite transaction: canonical encoding, leaf and interior hashes, and the inserts
+// of the records and of tlog's stored hashes.
+func BenchmarkAppendLoggedBatch(b *testing.B) {
+	ctx := context.Background()
+	db := benchDB(b, 10*benchBatch)
+	batch := records(b, 0, benchBatch)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Append(ctx, tx, batch...); err != nil {
+			b.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchBatch), "ns/record")
+}
+
+// BenchmarkInsertBatchWithoutLog inserts the same records, encoded the same way, into a plain
+// table with the same multi-row statements and transactions, without the log: the baseline
+// BenchmarkAppendLoggedBatch is compared with.
+func BenchmarkInsertBatchWithoutLog(b *testing.B) {
+	ctx := context.Background()
+	db := benchDB(b, 0)
+	batch := records(b, 0, benchBatch)
+	var next int64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		data := make([][]byte, len(batch))
+		for j, r := range batch {
+			if data[j], err = r.MarshalCanonical(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		err = insertRows(ctx, tx, "plain_records (idx, kind, data)", 3, len(batch), func(j int, args []any) []any {
+			return append(args, next+int64(j), batch[j].Kind, data[j])
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+		next += int64(len(batch))
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchBatch), "ns/record")
+}
+
+// uniformTree is a real RFC 6962 tree of any size whose leaves are all the same record. Every
+// complete subtree of height h then has the same hash, computed once per level, so a
+// HashReader over it answers for a tree of 100 million leaves without storing one: the hashes
+// it gives are the true ones, and proofs from it verify against its true root.
+type uniformTree [64]tlog.Hash
+
+func newUniformTree(record []byte) *uniformTree {
+	var u uniformTree
+	u[0] = tlog.RecordHash(record)
+	for l := 1; l < len(u); l++ {
+		u[l] = tlog.NodeHash(u[l-1], u[l-1])
+	}
+	return &u
+}
+
+func (u *uniformTree) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		level, _ := tlog.SplitStoredHashIndex(x)
+		out[i] = u[level]
+	}
+	return out, nil
+}
+
+// BenchmarkProveInclusion100M proves records of a tree of 100,000,000 leaves: tlog reads the
+// O(log n) stored hashes the proof needs (here from uniformTree; from the database, one
+// query) and computes the hashes of the incomplete subtrees on the right edge.
+func BenchmarkProveInclusion100M(b *testing.B) {
+	const size = 100_000_000
+	tree := newUniformTree([]byte(`{"kind":"decision","id":"x","time":"2026-11-28T09:15:00Z","body":{}}`))
+	root, err := tlog.TreeHash(size, tree)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The proofs are real: check a few with the independent RFC 6962 verifier first.
+	for _, i := range []int64{0, 12_345_678, size - 1} {
+		p, err := tlog.ProveRecord(size, i, tree)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := proof.VerifyInclusion(rfc6962.DefaultHasher, uint64(i), size, tree[0][:], hashBytes(p), root[:]); err != nil {
+			b.Fatalf("proof of record %d: %v", i, err)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := tlog.ProveRecord(size, int64(i*7919)%size, tree); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// millionExport is a SQLite log of one million records and its export, built once for the
+// benchmarks that need them.
+var millionExport struct {
+	once  sync.Once
+	dir   string
+	db    *sql.DB
+	key   *missionLog
+	built time.Duration
+	err   error
+}
+
+const millionRecords = 1_000_000
+
+func buildMillionExport(tb testing.TB) {
+	m := &millionExport
+	m.once.Do(func() {
+		start := time.Now()
+		dir, err := os.MkdirTemp("", "truce-ledger-1m-")
+		if err != nil {
+			m.err = err
+			return
+		}
+		m.dir = dir
+		db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "truce.db")+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+		if err != nil {
+			m.err = err
+			return
+		}
+		m.db = db
+		ctx := context.Background()
+		if m.err = CreateSchema(ctx, db); m.err != nil {
+			return
+		}
+		signer, verifier, vkey := testKeyPair(tb, "truce.example/mission")
+		m.key = &missionLog{db: db, signer: signer, verifier: verifier, vkey: vkey}
+		const batch = 10_000
+		for n := 0; n < millionRecords; n += batch {
+			tx, err := db.BeginTx(ctx, nil)
+			if err != nil {
+				m.err = err
+				return
+			}
+			if _, err := Append(ctx, tx, records(tb, n, batch)...); err != nil {
+				m.err = err
+				return
+			}
+			if m.err = tx.Commit(); m.err != nil {
+				return
+			}
+			if (n+batch)%250_000 == 0 {
+				// Checkpoints published along the way, as the server's timer would.
+				if _, _, m.err = (&Checkpointer{Signer: signer}).Checkpoint(ctx, db); m.err != nil {
+					return
+				}
+			}
+		}
+		if _, m.err = Export(ctx, db, signer, filepath.Join(dir, "export")); m.err != nil {
+			return
+		}
+		m.built = time.Since(start)
+	})
+	if m.err != nil {
+		tb.Fatal(m.err)
+	}
+}
+
+// BenchmarkVerifyExport1M verifies an export of one million observation records: every record
+// hashed again, the tree rebuilt, the signature and the three earlier checkpoints and their
+// proofs checked. Building the log and the export happens once, outside the timing.
+func BenchmarkVerifyExport1M(b *testing.B) {
+	if testing.Short() {
+		b.Skip("builds a log of one million records; skipped with -short")
+	}
+	buildMillionExport(b)
+	b.Logf("built the log of %d records and its export in %v", millionRecords, millionExport.built)
+	dir := filepath.Join(millionExport.dir, "export")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		v, err := Verify(dir, millionExport.key.verifier, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if v.Checkpoint.Size != millionRecords || len(v.Earlier) != 3 {
+			b.Fatalf("verified %+v", v)
+		}
+	}
+}
+
+// BenchmarkProveInclusionSQLite1M proves records of the one-million-record log from its
+// SQLite file: the database reads included.
+func BenchmarkProveInclusionSQLite1M(b *testing.B) {
+	if testing.Short() {
+		b.Skip("builds a log of one million records; skipped with -short")
+	}
+	buildMillionExport(b)
+	ctx := context.Background()
+	db := millionExport.db
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := ProveInclusion(ctx, db, int64(i*7919)%millionRecords, millionRecords); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -141,8 +141,11 @@ func (r *MappingRule) UnmarshalYAML(n *yaml.Node) error {
 type Class int
 
 const (
+	// Raw: the event is kept as it came; Mapped.Reason says why.
 	Raw Class = iota
+	// Observation: Mapped.Observation holds it.
 	Observation
+	// PatrolPosition: a self-report of one of the mission's devices, in Mapped.Position.
 	PatrolPosition
 )
 
@@ -151,7 +154,7 @@ func (c Class) String() string {
 	case Observation:
 		return "observation"
 	case PatrolPosition:
-		return "patrol position"
+		return "patrol_position"
 	}
 	return "raw"
 }

@@ -20,6 +20,8 @@ func init() {
 	}
 
 	var fromProto bool
+	var mapping string
+	var own []string
 	decodeCmd := &cobra.Command{
 		Use:   "decode [FILE]",
 		Short: "Print each CoT event of FILE (or standard input) as a line of JSON",
@@ -29,8 +31,16 @@ A bad event is reported on standard error with its byte offset and skipped; the 
 status is 1 if any event was bad.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := loadMapping(mapping, own)
+			if err != nil {
+				return err
+			}
 			return runCOT(cmd, args, fromProto, func(w *bufio.Writer, e *cot.Event) error {
-				b, err := json.Marshal(cot.Summarize(e))
+				var v any = cot.Summarize(e)
+				if m != nil {
+					v = classified(cot.Summarize(e), m.Map(e, nil))
+				}
+				b, err := json.Marshal(v)
 				if err != nil {
 					return err
 				}
@@ -40,6 +50,8 @@ status is 1 if any event was bad.`,
 		},
 	}
 	decodeCmd.Flags().BoolVar(&fromProto, "proto", false, "read TAK protocol stream frames instead of XML")
+	decodeCmd.Flags().StringVar(&mapping, "map", "", `classify each event with the mapping in this YAML file ("default": the built-in rules), adding class, kind, party and reason`)
+	decodeCmd.Flags().StringSliceVar(&own, "own", nil, "uids of the mission's own devices (a trailing * matches a prefix), added to the mapping's own_devices")
 
 	var encFromProto bool
 	var to string
@@ -136,4 +148,46 @@ func runCOT(cmd *cobra.Command, args []string, fromProto bool, out func(*bufio.W
 		return exitError{code: 1}
 	}
 	return nil
+}
+
+// loadMapping reads the mapping named by --map, or returns nil if there is none.
+func loadMapping(name string, own []string) (*cot.Mapping, error) {
+	var m *cot.Mapping
+	switch name {
+	case "":
+		if len(own) > 0 {
+			return nil, fmt.Errorf("--own needs --map")
+		}
+		return nil, nil
+	case "default":
+		m = cot.DefaultMapping()
+	default:
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if m, err = cot.LoadMapping(name, f); err != nil {
+			return nil, err
+		}
+	}
+	m.OwnDevices = append(m.OwnDevices, own...)
+	return m, nil
+}
+
+// classifiedEvent is the summary of an event with what the mapping made of it.
+type classifiedEvent struct {
+	cot.Summary
+	Class  string `json:"class"`
+	Kind   string `json:"kind,omitempty"`
+	Party  string `json:"party,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+func classified(s cot.Summary, m cot.Mapped) classifiedEvent {
+	c := classifiedEvent{Summary: s, Class: m.Class.String(), Reason: m.Reason}
+	if o := m.Observation; o != nil {
+		c.Kind, c.Party = o.Kind, o.Party
+	}
+	return c
 }

@@ -302,7 +302,19 @@ func sameValue(a, b any) bool {
 	if aNum && bNum {
 		return math.Abs(af-bf) <= 5e-7*math.Max(1, math.Abs(bf))+1e-9 || math.Abs(af-bf) < 0.006 && (isString(a) || isString(b))
 	}
+	if sa, ok := a.(string); ok {
+		if sb, ok := b.(string); ok && spellings[sa] == sb {
+			return true
+		}
+	}
 	return a == b
+}
+
+// spellings pairs our wording of a vocabulary item with another gpsd version's, where they
+// differ: gpsd 3.22 (Debian 12's gpsdecode) spells status 3 "manoeuverability", the gpsd that
+// wrote the .chk files "maneuverability", which we follow.
+var spellings = map[string]string{
+	"Restricted maneuverability": "Restricted manoeuverability",
 }
 
 func isString(v any) bool { _, ok := v.(string); return ok }

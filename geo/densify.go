@@ -19,8 +19,6 @@ const densifyTolM = 0.02
 // walks one piece at a time, works on a nearly straight curve.
 const maxPieceDeg = 0.1
 
-// meanRadiusM is the radius used only to turn densifyTolM into an angle on the unit sphere.
-const meanRadiusM = 6371008.8
 
 // lonLat is a vertex as GeoJSON gives it, in degrees.
 type lonLat struct{ lon, lat float64 }
@@ -43,7 +41,7 @@ func densifyEdgeTol(out []lonLat, a, b lonLat, tolM, maxDeg float64) []lonLat {
 	// length, so the midpoint deviation of the whole edge tells how many pieces are needed.
 	// The loop re-checks the first piece in case the quadratic estimate was optimistic (it
 	// can be where latitude changes fast along the edge).
-	tol := tolM / meanRadiusM
+	tol := tolM / kMax
 	if dev := arcDeviation(a, b, 1); dev > tol {
 		n = max(n, int(math.Ceil(math.Sqrt(dev/tol))))
 	}
@@ -73,13 +71,6 @@ func arcDeviation(a, b lonLat, n int) float64 {
 	return float64(s2.DistanceFromSegment(pointOf(m), pointOf(a), pointOf(e)))
 }
 
-// pointOf maps a geodetic lon/lat onto the unit sphere, treating geodetic latitude as
-// spherical latitude. Distances measured on the sphere then differ from those on the WGS84
-// ellipsoid by the ratio of the ellipsoid's radii of curvature to 1, which the engine accounts
-// for (see metricScale).
-func pointOf(v lonLat) s2.Point {
-	return s2.PointFromLatLng(s2.LatLngFromDegrees(v.lat, v.lon))
-}
 
 // cleanPath returns the path's vertices without consecutive duplicates and, for a closed ring,
 // without the closing vertices that repeat the first.

@@ -13,12 +13,6 @@ const (
 	wgs84A  = 6378137.0
 	wgs84F  = 1 / 298.257223563
 	wgs84E2 = wgs84F * (2 - wgs84F)
-	// wgs84RMin and wgs84RMax bound the ellipsoid's radii of curvature: the meridional radius
-	// at the equator and the radius at the poles. Any path on the ellipsoid is at least
-	// wgs84RMin and at most wgs84RMax times as long as its image on the unit sphere under
-	// pointOf, because the two metrics differ pointwise by the radii M (north) and N (east).
-	wgs84RMin = wgs84A * (1 - wgs84E2)
-	wgs84RMax = wgs84A / (1 - wgs84F)
 )
 
 // radii returns the meridional radius of curvature M and the prime-vertical radius N at a
@@ -29,12 +23,11 @@ func radii(s2lat float64) (m, n float64) {
 	return wgs84A * (1 - wgs84E2) / (w * sw), wgs84A / sw
 }
 
-// metresAlong estimates the geodesic length on WGS84 of the spherical arc from p to q, whose
-// chord angle is ca. It scales the arc's angle by the ellipsoid's metric at the arc's midpoint
-// in the arc's direction, √(M²cos²α + N²sin²α) with α the azimuth. The midpoint rule cancels
-// the first-order variation of the metric along the arc, so the error grows with the square
-// of the length: TestEstimateErrorBound measures it against Karney's geodesic and
-// estimateErrM bounds it with a safety margin.
+// metresAlong estimates the geodesic length on WGS84 of the arc of the conformal sphere from p
+// to q, whose chord angle is ca: the arc's angle times the scale k at its midpoint. Because
+// the map is conformal and k changes slowly, the midpoint rule leaves an error of second order
+// in the length; TestEstimateErrorBound measures it against Karney's geodesic and estimateErrM
+// bounds it with a safety margin.
 func metresAlong(p, q s2.Point, ca s1.ChordAngle) float64 {
 	if ca <= 0 {
 		return 0
@@ -42,22 +35,10 @@ func metresAlong(p, q s2.Point, ca s1.ChordAngle) float64 {
 	theta := ca.Angle().Radians()
 	mx, my, mz := p.X+q.X, p.Y+q.Y, p.Z+q.Z
 	mn := math.Sqrt(mx*mx + my*my + mz*mz)
-	h := math.Sqrt(mx*mx + my*my)
-	if mn == 0 || h < 1e-12*mn {
-		// At a pole every direction is south; both radii are equal there.
-		_, n := radii(1)
-		return theta * n
+	if mn == 0 {
+		return theta * kMax
 	}
-	dx, dy, dz := q.X-p.X, q.Y-p.Y, q.Z-p.Z
-	de := (-my*dx + mx*dy) / h
-	dn := (-mz*mx*dx - mz*my*dy + h*h*dz) / (mn * h)
-	sz := mz / mn
-	m, n := radii(sz * sz)
-	t := dn*dn + de*de
-	if t == 0 {
-		return theta * n
-	}
-	return theta * math.Sqrt((m*m*dn*dn+n*n*de*de)/t)
+	return theta * scaleAt(mz/mn)
 }
 
 // estimateErrM bounds the error of metresAlong (and of taking the spherical foot point as the
@@ -65,7 +46,7 @@ func metresAlong(p, q s2.Point, ca s1.ChordAngle) float64 {
 // factor of at least three to spare. Decisions whose threshold lies within this bound of the
 // estimate are settled with Karney's geodesic instead.
 func estimateErrM(dM float64) float64 {
-	return 0.05 + 2e-6*dM + 5e-12*dM*dM
+	return 3*densifyTolM + 2e-6*dM + 5e-12*dM*dM
 }
 
 // geodesicM returns the WGS84 geodesic distance between two points (degrees).
@@ -128,10 +109,10 @@ func pieceParam(p, a, b s2.Point) float64 {
 
 // exactDistanceM returns the WGS84 geodesic distance from the point to the nearest piece of
 // t, given the spherical distance thetaMin (radians) to the nearest piece. Only pieces within
-// wgs84RMax/wgs84RMin of that angle (plus the densification tolerance) can be nearest on the
-// ellipsoid, so only those are refined.
+// kMax/kMin of that angle (plus the densification tolerance) can be nearest on the ellipsoid,
+// so only those are refined.
 func (t *segIndex) exactDistanceM(p s2.Point, lat, lon, thetaMin float64) float64 {
-	lim := thetaMin*(wgs84RMax/wgs84RMin) + 4*densifyTolM/wgs84RMin + 1e-12
+	lim := thetaMin*(kMax/kMin) + 4*densifyTolM/kMin + 1e-12
 	if lim > math.Pi {
 		lim = math.Pi
 	}

@@ -365,9 +365,9 @@ func (e *Engine) locateLine(i int, p s2.Point, ceM float64, loc *Location) {
 	segs := &l.segs
 	cseg, cca := l.coarse.nearest(p, s1.InfChordAngle())
 	ctheta := cca.Angle().Radians()
-	tol := (coarseTolM + coarseArcTolM + densifyTolM) / wgs84RMin
+	tol := (coarseTolM + coarseArcTolM + densifyTolM) / kMin
 	seg, ca := cseg, cca
-	if (ctheta-tol)*wgs84RMin <= l.reachM+ceM+1 {
+	if (ctheta-tol)*kMin <= l.reachM+ceM+1 {
 		limit := s1.ChordAngleFromAngle(s1.Angle(ctheta + tol + 1e-9))
 		seg, ca = l.segs.nearest(p, limit)
 		if seg < 0 {
@@ -399,8 +399,7 @@ func (e *Engine) locateLine(i int, p s2.Point, ceM float64, loc *Location) {
 // localRadius is a radius of curvature at p, good enough to turn a small angle into metres
 // where no exact decision hangs on it.
 func localRadius(p s2.Point) float64 {
-	m, n := radii(p.Z * p.Z)
-	return math.Sqrt(m * n)
+	return scaleAt(p.Z)
 }
 
 // exactLineM returns the exact geodesic distance to line i, computing it once per Locate.
@@ -497,7 +496,7 @@ func circleContainment(z *zoneGeom, lat, lon float64, p s2.Point, ce float64) Co
 func polygonContainment(z *zoneGeom, q *s2.ContainsPointQuery, lat, lon float64, p s2.Point, ce float64) Containment {
 	// A cheap box test first: most points in an agreement's area are far from most zones.
 	// The box is widened by the uncertainty (converted to degrees generously).
-	padLat := (ce + 1) / wgs84RMin * 180 / math.Pi
+	padLat := (ce + 1) / kMin * 180 / math.Pi
 	padLon := padLat / math.Max(math.Cos(math.Min(math.Abs(lat)+padLat, 90)*math.Pi/180), 1e-9)
 	if lat < z.minLat-padLat || lat > z.maxLat+padLat || lon < z.minLon-padLon || lon > z.maxLon+padLon {
 		return Outside
@@ -509,7 +508,7 @@ func polygonContainment(z *zoneGeom, q *s2.ContainsPointQuery, lat, lon float64,
 		}
 		return Outside
 	}
-	limit := s1.ChordAngleFromAngle(s1.Angle((ce + estimateErrM(ce) + 1) / wgs84RMin))
+	limit := s1.ChordAngleFromAngle(s1.Angle((ce + estimateErrM(ce) + 1) / kMin))
 	seg, ca := z.boundary.nearest(p, limit)
 	if seg >= 0 {
 		foot := s2.Project(p, z.boundary.a[seg], z.boundary.b[seg])

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/clip"
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/truce-project/truce"
@@ -159,4 +160,20 @@ func mustEngine(t testing.TB, a *truce.Agreement) *Engine {
 		t.Fatal(err)
 	}
 	return e
+}
+
+// westRussia is a real polygon of about 10,000 vertices: Natural Earth's outline of Russia
+// clipped to 19°E–50°E. The main ring in the file jumps from 179.96°E to -180° (an edge that,
+// straight in lon/lat, spans the globe), so the vertices at -180° are first moved to +180° to
+// make it a ring GeoJSON can read, and the clip then cuts the far east off.
+func westRussia(t testing.TB) orb.MultiPolygon {
+	t.Helper()
+	main := loadMultiPolygon(t, "RUS_ne10m.geojson", "")[0]
+	ring := append(orb.Ring(nil), main[0]...)
+	for i := range ring {
+		if ring[i][0] == -180 {
+			ring[i][0] = 180
+		}
+	}
+	return orb.MultiPolygon{clip.Polygon(orb.Bound{Min: orb.Point{19, 40}, Max: orb.Point{50, 82}}, orb.Polygon{ring})}
 }

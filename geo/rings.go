@@ -8,7 +8,10 @@ import (
 // checkRings rejects polygons that GeoJSON's reading and the engine's would not agree on:
 // rings that cross themselves or each other, holes outside their shell, and polygons of a
 // MultiPolygon that overlap. The tests are planar in lon/lat, which is where GeoJSON draws
-// edges. Rings may touch at a shared vertex only where they are adjacent edges of one ring.
+// edges. Edges that cross at a point inside both are rejected; edges that merely touch are
+// accepted, because real outlines have them (Natural Earth's rings pinch at single vertices,
+// and data cut at the antimeridian shares edges along it) and the even-odd reading of
+// containment stays well defined with them.
 func checkRings(polys [][][]lonLat) error {
 	type edge struct {
 		p, r, i        int // polygon, ring, index of the edge's first vertex
@@ -40,24 +43,15 @@ func checkRings(polys [][][]lonLat) error {
 		active = keep
 		for _, i := range active {
 			ei := &edges[i]
+			if !segmentsCross(ei.a, ei.b, ej.a, ej.b) {
+				continue
+			}
 			if ei.p == ej.p && ei.r == ej.r {
-				d := (ei.i - ej.i + ei.n) % ei.n
-				if d == 1 || d == ei.n-1 {
-					// Adjacent edges share a vertex; they cross only if they fold back on
-					// each other.
-					if !overlapCollinear(ei.a, ei.b, ej.a, ej.b) {
-						continue
-					}
-				}
+				return fmt.Errorf("polygon %d ring %d crosses itself: the edges from vertex %d and vertex %d cross near [%g, %g]",
+					ei.p, ei.r, min(ei.i, ej.i), max(ei.i, ej.i), ej.a.lon, ej.a.lat)
 			}
-			if segmentsTouch(ei.a, ei.b, ej.a, ej.b) {
-				if ei.p == ej.p && ei.r == ej.r {
-					return fmt.Errorf("polygon %d ring %d crosses itself: edges from vertex %d and vertex %d meet near [%g, %g]",
-						ei.p, ei.r, min(ei.i, ej.i), max(ei.i, ej.i), ej.a.lon, ej.a.lat)
-				}
-				return fmt.Errorf("polygon %d ring %d and polygon %d ring %d cross near [%g, %g]",
-					ei.p, ei.r, ej.p, ej.r, ej.a.lon, ej.a.lat)
-			}
+			return fmt.Errorf("polygon %d ring %d and polygon %d ring %d cross near [%g, %g]",
+				ei.p, ei.r, ej.p, ej.r, ej.a.lon, ej.a.lat)
 		}
 		active = append(active, j)
 	}
@@ -99,32 +93,13 @@ func orient(a, b, c lonLat) int {
 	return 0
 }
 
-func onSegment(a, b, c lonLat) bool {
-	return min(a.lon, b.lon) <= c.lon && c.lon <= max(a.lon, b.lon) &&
-		min(a.lat, b.lat) <= c.lat && c.lat <= max(a.lat, b.lat)
+
+
+// segmentsCross reports whether segments ab and cd cross at a point interior to both.
+func segmentsCross(a, b, c, d lonLat) bool {
+	return orient(a, b, c)*orient(a, b, d) < 0 && orient(c, d, a)*orient(c, d, b) < 0
 }
 
-// segmentsTouch reports whether closed segments ab and cd share any point.
-func segmentsTouch(a, b, c, d lonLat) bool {
-	o1, o2, o3, o4 := orient(a, b, c), orient(a, b, d), orient(c, d, a), orient(c, d, b)
-	if o1*o2 < 0 && o3*o4 < 0 {
-		return true
-	}
-	return (o1 == 0 && onSegment(a, b, c)) || (o2 == 0 && onSegment(a, b, d)) ||
-		(o3 == 0 && onSegment(c, d, a)) || (o4 == 0 && onSegment(c, d, b))
-}
-
-// overlapCollinear reports whether two edges that share a vertex lie along each other for
-// more than that vertex (a spike that folds back).
-func overlapCollinear(a, b, c, d lonLat) bool {
-	if orient(a, b, c) != 0 || orient(a, b, d) != 0 {
-		return false
-	}
-	// Collinear: they overlap beyond the shared vertex if some end point other than the
-	// shared one lies strictly inside the other segment.
-	inside := func(p, q, x lonLat) bool { return x != p && x != q && onSegment(p, q, x) }
-	return inside(a, b, c) || inside(a, b, d) || inside(c, d, a) || inside(c, d, b)
-}
 
 // insideRing is the planar even-odd test of v against a ring, as GeoJSON reads it.
 func insideRing(v lonLat, ring []lonLat) bool {

@@ -1,0 +1,42 @@
+package geo
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tidwall/geodesic"
+)
+
+// TestEstimateErrorBound checks that the fast distance estimate Locate uses stays within a
+// third of estimateErrM of the exact geodesic distance, for points from a few metres to 600 km
+// from real lines. Decisions rely on the bound: any threshold closer to the estimate than the
+// bound is settled with the exact distance, so an estimate outside it could flip a decision.
+func TestEstimateErrorBound(t *testing.T) {
+	e := mustEngine(t, notionalAgreement(t))
+	loc := e.NewLocation()
+	r := rand.New(rand.NewPCG(7, 8))
+	for li, l := range e.lines[:2] {
+		worst, worstD := 0.0, 0.0
+		for k := 0; k < 3000; k++ {
+			// A point at a chosen distance, in a random direction, from a random vertex.
+			v := l.path[r.IntN(len(l.path))]
+			s := math.Exp(r.Float64() * math.Log(600e3))
+			var lat, lon float64
+			geodesic.WGS84.Direct(v.lat, v.lon, r.Float64()*360-180, s, &lat, &lon, nil)
+			// A large reach forces the full search so that the estimate is what is tested.
+			e.lines[li].reachM = 1e7
+			e.Locate(lat, lon, 0, loc)
+			est := loc.near[li].estM
+			exact := e.exactLineM(li, pointOf(lonLat{lon, lat}), loc)
+			ratio := math.Abs(est-exact) / estimateErrM(est)
+			if ratio > worst {
+				worst, worstD = ratio, exact
+			}
+		}
+		t.Logf("line %s: worst |estimate-exact| / bound = %.3f (at %.0f m)", l.id, worst, worstD)
+		if worst > 1.0/3 {
+			t.Errorf("line %s: estimate error reaches %.2f of its bound at %.0f m, want at most 1/3", l.id, worst, worstD)
+		}
+	}
+}

@@ -19,7 +19,6 @@ const densifyTolM = 0.02
 // walks one piece at a time, works on a nearly straight curve.
 const maxPieceDeg = 0.1
 
-
 // lonLat is a vertex as GeoJSON gives it, in degrees.
 type lonLat struct{ lon, lat float64 }
 
@@ -70,7 +69,6 @@ func arcDeviation(a, b lonLat, n int) float64 {
 	m := lonLat{(a.lon + e.lon) / 2, (a.lat + e.lat) / 2}
 	return float64(s2.DistanceFromSegment(pointOf(m), pointOf(a), pointOf(e)))
 }
-
 
 // cleanPath returns the path's vertices without consecutive duplicates and, for a closed ring,
 // without the closing vertices that repeat the first.

@@ -93,13 +93,10 @@ func orient(a, b, c lonLat) int {
 	return 0
 }
 
-
-
 // segmentsCross reports whether segments ab and cd cross at a point interior to both.
 func segmentsCross(a, b, c, d lonLat) bool {
 	return orient(a, b, c)*orient(a, b, d) < 0 && orient(c, d, a)*orient(c, d, b) < 0
 }
-
 
 // insideRing is the planar even-odd test of v against a ring, as GeoJSON reads it.
 func insideRing(v lonLat, ring []lonLat) bool {

@@ -13,7 +13,6 @@ const (
 	CauseFormat   Cause = iota + 1 // the sentence does not have the AIVDM/AIVDO shape
 	CauseChecksum                  // the checksum does not match the sentence
 	CauseTagBlock                  // the NMEA 4 tag block is malformed or its checksum is wrong
-	CauseFragment                  // a fragment does not fit the message it belongs to
 	CauseLost                      // a multi-sentence message lost fragments and expired
 	CausePayload                   // the payload has a character outside the six-bit armour
 	CauseLength                    // the payload is too short or too long for its message type
@@ -23,7 +22,6 @@ var causeNames = [...]string{
 	CauseFormat:   "format",
 	CauseChecksum: "checksum",
 	CauseTagBlock: "tag block",
-	CauseFragment: "fragment",
 	CauseLost:     "lost fragment",
 	CausePayload:  "payload",
 	CauseLength:   "length",

@@ -120,28 +120,32 @@ func exportRecords(ctx context.Context, q Querier, size int64, path string) erro
 // read from the tree the checkpoint was computed from, not from the records, so that a record
 // altered in the database shows as a mismatch in the export instead of being hashed again.
 func exportLeafHashes(ctx context.Context, q Querier, size int64, path string) error {
-	rows, err := q.QueryContext(ctx, `SELECT idx, hash FROM ledger_hashes WHERE idx < $1 ORDER BY idx`, tlog.StoredHashCount(size))
+	rows, err := q.QueryContext(ctx, `SELECT idx, hashes FROM ledger_hashes WHERE idx < $1 ORDER BY idx`, tlog.StoredHashCount(size))
 	if err != nil {
 		return fmt.Errorf("ledger: export leaf hashes: %w", err)
 	}
 	defer rows.Close()
 	return writeFile(path, func(w *bufio.Writer) error {
-		var next int64
-		var h []byte
+		var next, want int64 // the next record, and the next stored hash index
+		var run []byte
 		for rows.Next() {
 			var idx int64
-			if err := rows.Scan(&idx, &h); err != nil {
+			if err := rows.Scan(&idx, &run); err != nil {
 				return fmt.Errorf("ledger: export leaf hashes: %w", err)
 			}
-			level, n := tlog.SplitStoredHashIndex(idx)
-			if level != 0 {
-				continue
+			if idx != want || len(run)%tlog.HashSize != 0 {
+				return fmt.Errorf("ledger: export: stored hashes from %d are missing or malformed", want)
 			}
-			if n != next || len(h) != tlog.HashSize {
-				return fmt.Errorf("ledger: export: stored hash of record %d is missing or malformed", next)
+			for off := 0; off < len(run) && next < size; off += tlog.HashSize {
+				if level, n := tlog.SplitStoredHashIndex(idx + int64(off/tlog.HashSize)); level == 0 {
+					if n != next {
+						return fmt.Errorf("ledger: export: stored hash of record %d is missing", next)
+					}
+					w.Write(run[off : off+tlog.HashSize])
+					next++
+				}
 			}
-			next++
-			w.Write(h)
+			want = idx + int64(len(run)/tlog.HashSize)
 		}
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("ledger: export leaf hashes: %w", err)

@@ -120,7 +120,9 @@ func TestTreeBuilderAgreesWithTlog(t *testing.T) {
 		}
 		stored = append(stored, h...)
 		leaves = append(leaves, tlog.RecordHash(data))
-		tb.add(tlog.RecordHash(data))
+		if got := tb.add(tlog.RecordHash(data)); !equalHashes(got, h) {
+			t.Fatalf("record %d: stored hashes %v, tlog.StoredHashes %v", n, got, h)
+		}
 		want, err := tlog.TreeHash(n+1, reader)
 		if err != nil {
 			t.Fatal(err)
@@ -205,5 +207,61 @@ func TestProofsRefuseSizesTheLogDoesNotHave(t *testing.T) {
 				t.Errorf("error %v, want code %s", err, tt.code)
 			}
 		})
+	}
+}
+
+func equalHashes(a, b []tlog.Hash) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestAppendStoresWhatTlogStoredHashesGives holds Append, which computes the stored hashes
+// from the tree's right edge, to tlog.StoredHashes, across batches of every shape.
+func TestAppendStoresWhatTlogStoredHashesGives(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	var want []tlog.Hash
+	memory := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			out[i] = want[x]
+		}
+		return out, nil
+	})
+	n := int64(0)
+	for _, batch := range []int{1, 1, 1, 5, 8, 16, 3, 250, 1, 300} {
+		appendN(t, db, batch)
+		for _, r := range records(t, int(n), batch) {
+			c, _ := r.MarshalCanonical()
+			h, err := tlog.StoredHashes(n, c, memory)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, h...)
+			n++
+		}
+	}
+	idx := make([]int64, len(want))
+	for i := range idx {
+		idx[i] = int64(i)
+	}
+	for lo := 0; lo < len(idx); lo += 100 {
+		got, err := readHashes(ctx, db, idx[lo:min(lo+100, len(idx))])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !equalHashes(got, want[lo:lo+len(got)]) {
+			t.Fatalf("stored hashes from %d differ from tlog.StoredHashes", lo)
+		}
+	}
+	if _, err := readHashes(ctx, db, []int64{int64(len(want))}); err == nil || !strings.Contains(err.Error(), "is missing") {
+		t.Errorf("reading past the stored hashes: %v, want an error", err)
 	}
 }

@@ -304,18 +304,25 @@ func signedLeafHashes(dir string, cp Checkpoint) ([]tlog.Hash, bool) {
 type treeBuilder struct {
 	n     int64
 	stack []tlog.Hash
+	done  []tlog.Hash
 }
 
-func (t *treeBuilder) add(h tlog.Hash) {
+// add adds the leaf hash h and returns the hashes that complete: h itself and the root of
+// each subtree it completes, smallest first. These are the stored hashes of the new record,
+// in the order of tlog.StoredHashIndex. The result is valid until the next call.
+func (t *treeBuilder) add(h tlog.Hash) []tlog.Hash {
 	t.stack = append(t.stack, h)
+	t.done = append(t.done[:0], h)
 	// Each trailing one bit of the old count is a complete subtree of the new leaf's size,
 	// to be merged with it into one twice as large.
 	for c := t.n; c&1 == 1; c >>= 1 {
 		k := len(t.stack)
 		t.stack[k-2] = tlog.NodeHash(t.stack[k-2], t.stack[k-1])
 		t.stack = t.stack[:k-1]
+		t.done = append(t.done, t.stack[k-2])
 	}
 	t.n++
+	return t.done
 }
 
 // root returns the tree hash of the leaves added so far: the subtrees folded right to left,

@@ -21,10 +21,9 @@ import (
 // undecodedTypes are the message types this package keeps raw. For them only type, repeat
 // and MMSI are compared; gpsd's other fields are not decoded here.
 var undecodedTypes = map[float64]string{
-	6: "binary addressed message: application payloads (DAC/FID) are kept raw",
-	7: "binary acknowledge is kept raw", 8: "binary broadcast message: application payloads (DAC/FID) are kept raw",
-	10: "UTC inquiry is kept raw", 12: "addressed safety text is kept raw", 13: "safety acknowledge is kept raw",
-	14: "safety broadcast text is kept raw", 15: "interrogation is kept raw", 16: "assignment mode command is kept raw",
+	6:  "binary addressed message: application payloads (DAC/FID) are kept raw",
+	8:  "binary broadcast message: application payloads (DAC/FID) are kept raw",
+	15: "interrogation is kept raw", 16: "assignment mode command is kept raw",
 	17: "DGNSS corrections are kept raw", 20: "data link management is kept raw", 22: "channel management is kept raw",
 	23: "group assignment is kept raw", 25: "single slot binary message is kept raw",
 	26: "multiple slot binary message is kept raw",
@@ -107,6 +106,8 @@ func notAvailable(t float64, k string, v any) bool {
 		return f == 0
 	case "alt":
 		return f == 4095
+	case "mmsi2", "mmsi3", "mmsi4":
+		return f == 0 // types 7 and 13 acknowledge one to four stations; gpsd fills with 0
 	}
 	return false
 }

@@ -36,8 +36,9 @@
 // are '@' to '_', values 32-63 are ' ' to '?', '@' ends the text, trailing spaces are padding.
 //
 // The first six bits give the message type, then two bits of repeat indicator and thirty of
-// MMSI, the station's identity. Types 1, 2, 3, 4, 5, 9, 11, 18, 19, 21, 24 and 27 are decoded
-// in full; every other type keeps its type, repeat indicator, MMSI and raw payload.
+// MMSI, the station's identity. Types 1, 2, 3, 4, 5, 9, 11, 18, 19, 21, 24 and 27 (positions
+// and static data) and 7, 10, 12, 13 and 14 (acknowledgements, inquiries, safety text) are
+// decoded in full; every other type keeps its type, repeat indicator, MMSI and raw payload.
 //
 // # Units and missing values
 //

@@ -197,12 +197,27 @@ func AppendJSON(dst []byte, m *Message, o JSONOptions) []byte {
 		}
 		dst = appendBool(dst, `,"raim":`, m.RAIM)
 		dst = appendBool(dst, `,"gnss":`, m.GNSS)
+	case 7, 13:
+		for k, a := range m.Acks {
+			dst = appendUint(dst, ackKeys[k], uint64(a))
+		}
+	case 10:
+		dst = appendUint(dst, `,"dest_mmsi":`, uint64(m.DestMMSI))
+	case 12:
+		dst = appendUint(dst, `,"seqno":`, uint64(m.SeqNo))
+		dst = appendUint(dst, `,"dest_mmsi":`, uint64(m.DestMMSI))
+		dst = appendBool(dst, `,"retransmit":`, m.Retransmit)
+		dst = appendText(dst, `,"text":`, m.Text)
+	case 14:
+		dst = appendText(dst, `,"text":`, m.Text)
 	default:
 		dst = appendText(dst, `,"payload":`, m.Payload)
 		dst = appendUint(dst, `,"fill":`, uint64(m.Fill))
 	}
 	return append(dst, '}')
 }
+
+var ackKeys = [4]string{`,"mmsi1":`, `,"mmsi2":`, `,"mmsi3":`, `,"mmsi4":`}
 
 // appendKey appends a member name already written as `,"name":`, so that the hot path
 // copies one constant instead of quoting names.

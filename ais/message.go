@@ -17,6 +17,10 @@ import (
 //	21          AidType Name Accuracy Lon Lat dimensions EPFD Second OffPosition Regional RAIM VirtualAid Assigned
 //	24          Part; part A Shipname; part B ShipType VendorID Model Serial Callsign dimensions or MothershipMMSI
 //	27          Accuracy RAIM Status Lon Lat (1/10 minute) Speed (knots) Course (degrees) GNSS
+//	7, 13       Acks (the acknowledged MMSIs)
+//	10          DestMMSI
+//	12          SeqNo DestMMSI Retransmit Text
+//	14          Text
 //
 // Other types carry only Type, Repeat, MMSI and Payload. Text fields and Payload alias the
 // Decoder's buffers and are valid until its next call; copy them to keep them.
@@ -79,6 +83,13 @@ type Message struct {
 	// sets it when the position is more than five seconds old.
 	GNSS bool
 
+	DestMMSI   uint32    // types 10 and 12: the station addressed
+	SeqNo      uint8     // type 12: sequence number of addressed messages
+	Retransmit bool      // type 12
+	Acks       []uint32  // types 7 and 13: the stations whose messages are acknowledged, 1 to 4
+	acks       [4]uint32 // storage for Acks, so decoding does not allocate
+
+	Text        []byte // types 12 and 14: the safety-related text
 	Callsign    []byte
 	Shipname    []byte // also the aid to navigation's name (type 21), with its extension
 	Destination []byte
@@ -258,6 +269,12 @@ func (m *Message) decodeBits(bs *bitString, text []byte) error {
 		need = 160
 	case 27:
 		need = 96
+	case 7, 10, 13:
+		need = 70
+	case 12:
+		need = 72
+	case 14:
+		need = 40
 	}
 	if n < need {
 		return errorf(0, CauseLength, "payload", "type "+strconv.Itoa(int(m.Type))+" needs "+strconv.Itoa(need)+" bits, has "+strconv.Itoa(n))
@@ -416,6 +433,22 @@ func (m *Message) decodeBits(bs *bitString, text []byte) error {
 		default:
 			return errorf(0, CauseFormat, "part number", "type 24 part "+strconv.Itoa(int(m.Part))+" is not A (0) or B (1)")
 		}
+	case 7, 13:
+		// Up to four MMSIs, each followed by a two-bit sequence number. An MMSI that the end
+		// of the message cuts short is read with its missing bits as zeros, as gpsd reads it.
+		for k := 0; k < 4 && 40+32*k < n; k++ {
+			m.acks[k] = uint32(bs.u(40+32*k, 30))
+			m.Acks = m.acks[:k+1]
+		}
+	case 10:
+		m.DestMMSI = uint32(bs.u(40, 30))
+	case 12:
+		m.SeqNo = uint8(bs.u(38, 2))
+		m.DestMMSI = uint32(bs.u(40, 30))
+		m.Retransmit = bs.flag(70)
+		m.Text = bs.text(text, 72, (n-72)/6)
+	case 14:
+		m.Text = bs.text(text, 40, (n-40)/6)
 	case 27:
 		m.Accuracy = bs.flag(38)
 		m.RAIM = bs.flag(39)

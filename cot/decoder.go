@@ -129,20 +129,42 @@ func (d *Decoder) nextXML() (*Event, error) {
 			if len(d.buf)-d.pos-start > d.MaxEventSize {
 				de := &DecodeError{Offset: d.off + int64(d.pos+start), At: -1,
 					Msg: "event is larger than " + strconv.Itoa(d.MaxEventSize) + " bytes"}
-				d.resyncXML(d.pos + start + 1)
+				d.recover(start, len(d.scan.b))
 				return nil, de
 			}
 			if d.more() {
 				continue
 			}
 			de := asDecodeError(err, d.off+int64(d.pos), start, len(d.scan.b))
-			d.pos = len(d.buf)
+			d.recover(start, len(d.scan.b))
 			return nil, de
 		}
 		de := asDecodeError(err, d.off+int64(d.pos), start, len(d.scan.b))
-		d.resyncXML(d.pos + start + 1)
+		fault := d.scan.i
+		if se, ok := err.(*syntaxError); ok {
+			fault = se.off
+		}
+		d.recover(start, fault)
 		return nil, de
 	}
+}
+
+// recover moves past a bad event that began at start and went wrong at fault (both
+// relative to d.pos) to the next "<event" where decoding may start again.
+//
+// An event start tag nested inside the bad event is the place to look first: it is what a
+// truncated event followed by good ones looks like, the good events having been read as the
+// bad one's children. Otherwise decoding resumes at the fault, never before: everything
+// between start and the fault was read as part of the bad event, and reading it again from
+// each "<event" hidden in its comments or CDATA would make the time to get past one bad
+// event grow with the square of its size. Nesting is at most maxDepth deep, so a chain of
+// nested bad events is rescanned at most maxDepth times.
+func (d *Decoder) recover(start, fault int) {
+	from := fault
+	if n := d.scan.nested; n > start {
+		from = n
+	}
+	d.resyncXML(d.pos + max(from, start+1))
 }
 
 // resyncXML moves to the next "<event" at or after buf[from], reading more input as needed.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/truce-project/truce"
 )
 
 const goodA = `<event version="2.0" uid="A" type="a-h-G-E-V" how="h-e" time="2026-01-01T00:00:00Z" start="2026-01-01T00:00:00Z" stale="2026-01-01T00:05:00Z"><point lat="45" lon="33" hae="0" ce="10" le="10"/><detail><contact callsign="ALPHA"/></detail></event>`
@@ -303,5 +305,39 @@ func TestControlOnlyFramesAreSkipped(t *testing.T) {
 	d := NewProtoDecoder(bytes.NewReader(append(frame(ctl), fa...)))
 	if e, err := d.Next(); err != nil || e.UID != "A" {
 		t.Errorf("got %v %v, want event A", e, err)
+	}
+}
+
+// TestTruncatedEventDoesNotHideTheNext: an event cut off inside its detail, followed by
+// good events. The good events are read as children of the cut one at first; the decoder
+// must still return them.
+func TestTruncatedEventDoesNotHideTheNext(t *testing.T) {
+	cut := `<event version="2.0" uid="T" type="a-h-G" time="2026-01-01T00:00:00Z" start="2026-01-01T00:00:00Z" stale="2026-01-01T00:05:00Z"><point lat="1" lon="1"/><detail><remarks>cut he`
+	for _, tail := range []string{"", "</remarks></detail><bogus>"} {
+		d := NewDecoder(strings.NewReader(cut + goodA + goodB + tail))
+		var uids []string
+		var errs int
+		for {
+			e, err := d.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				errs++
+				continue
+			}
+			uids = append(uids, e.UID)
+		}
+		if strings.Join(uids, ",") != "A,B" || errs == 0 {
+			t.Errorf("tail %q: decoded %v with %d errors, want A,B and an error for T", tail, uids, errs)
+		}
+	}
+}
+
+// TestDecodeErrorIsInvalidInput: callers that map error codes see a bad event as EINVALID.
+func TestDecodeErrorIsInvalidInput(t *testing.T) {
+	_, err := UnmarshalXML([]byte(withPoint("X", `lat="91" lon="1"`)))
+	if got := truce.ErrorCode(err); got != truce.EINVALID {
+		t.Errorf("ErrorCode = %q, want %q", got, truce.EINVALID)
 	}
 }

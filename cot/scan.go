@@ -20,7 +20,7 @@ import (
 const maxDepth = 64
 
 // maxAttrs bounds the attributes of one element.
-const maxAttrs = 1024
+const maxAttrs = 256
 
 // errIncomplete means the input ended inside an event. The stream decoder reads more and
 // tries again; at the end of the input it is reported as a truncated event.
@@ -50,9 +50,12 @@ type scanner struct {
 	// extra and links collect a detail's Extra and Links, copied out once at the end.
 	extra []byte
 	links []Link
-	arena []byte // see str
-	blk   *detailBlock
-	array [16]rawAttr
+	// nested is the offset of the first <event> start tag found inside the event being
+	// parsed, or -1; see Decoder.recover.
+	nested int
+	arena  []byte // see str
+	blk    *detailBlock
+	array  [16]rawAttr
 }
 
 var scanners = sync.Pool{New: func() any { s := new(scanner); s.attrs = s.array[:0]; return s }}
@@ -297,6 +300,9 @@ func (s *scanner) next(parent []byte, depth int, text *[]byte) (child []byte, se
 			child, self, err := s.startTag()
 			if err != nil {
 				return nil, false, 0, false, err
+			}
+			if s.nested < 0 && string(child) == "event" {
+				s.nested = at
 			}
 			return child, self, at, false, nil
 		}

@@ -51,6 +51,7 @@ func asDecodeError(err error, base int64, start, n int) *DecodeError {
 // parseEvent decodes the event that begins at or after s.i (after white space, comments
 // and an XML declaration) into e. It returns the offset of the event's '<'.
 func (s *scanner) parseEvent(e *Event) (start int, err error) {
+	s.nested = -1
 	if err := s.skipMisc(); err != nil {
 		return s.i, err
 	}

@@ -2,6 +2,8 @@ package ais
 
 import (
 	"bufio"
+	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -85,3 +87,26 @@ func BenchmarkObserve(b *testing.B) {
 }
 
 var testTime = time.Date(2026, 11, 29, 1, 2, 3, 0, time.UTC)
+
+// BenchmarkDecodeStream measures what `truce ais decode` does per sentence: read lines,
+// decode, write JSON.
+func BenchmarkDecodeStream(b *testing.B) {
+	lines := benchSentences(b)
+	var input []byte
+	for len(input) < 8<<20 {
+		for _, l := range lines {
+			input = append(append(input, l...), '\n')
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	var sentences int64
+	for i := 0; i < b.N; i++ {
+		st, err := DecodeStream(bytes.NewReader(input), io.Discard, io.Discard, StreamOptions{JSON: JSONOptions{Scaled: true}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		sentences += st.Sentences
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(sentences), "ns/sentence")
+}

@@ -13,9 +13,9 @@ const (
 // Decoder turns sentences into messages, reassembling multi-sentence messages on the way. It
 // is not safe for concurrent use; give each input stream its own Decoder.
 //
-// Memory is bounded: at most MaxPending messages wait for fragments, and a message whose
-// fragments have not all arrived within MaxAge sentences of its first one is dropped. Each
-// drop is reported to OnExpire (if set) as an *Error of cause CauseLost naming the line of the
+// Memory is bounded: at most MaxPending messages wait for fragments, each fragment at most
+// the length of the longest AIS message, and a message whose fragments have not all arrived
+// within MaxAge sentences of its first one is dropped. Each drop is reported to OnExpire (if set) as an *Error of cause CauseLost naming the line of the
 // first fragment held.
 type Decoder struct {
 	MaxPending int
@@ -134,6 +134,10 @@ func (d *Decoder) mergePartA(m *Message) {
 }
 
 func (d *Decoder) fragment(line int64, s *Sentence) (*Message, error) {
+	if len(s.Payload)*6 > MaxPayloadBits {
+		// Refused before it is held, so that held fragments stay small.
+		return nil, errorf(line, CauseLength, "payload", strconv.Itoa(len(s.Payload))+" characters is longer than any AIS message")
+	}
 	d.expire()
 	p := d.find(s)
 	if p != nil && p.have&(1<<(s.Number-1)) != 0 {

@@ -40,7 +40,7 @@ skipped. The exit status is 0 when the input was read to the end, even with bad 
 		},
 	}
 	decodeCmd.Flags().BoolVar(&opts.stats, "stats", false, "print counts of messages by type and errors by cause to standard error")
-	decodeCmd.Flags().BoolVar(&opts.unscaled, "unscaled", false, "report values as transmitted, as gpsd's unscaled JSON does")
+	decodeCmd.Flags().BoolVarP(&opts.unscaled, "unscaled", "u", false, "report values as transmitted, as gpsd's unscaled JSON does")
 	decodeCmd.Flags().StringVar(&opts.device, "device", "", `report this name as "device" in every object, as gpsd names its input`)
 	aisCmd.AddCommand(decodeCmd)
 	rootCmd.AddCommand(aisCmd)

@@ -7,10 +7,11 @@ import (
 	"github.com/truce-project/truce"
 )
 
-func TestVesselPositionBecomesSeaVesselObservation(t *testing.T) {
+func TestPositionReportBecomesObservation(t *testing.T) {
 	received := time.Date(2026, 11, 29, 1, 2, 3, 456789000, time.UTC)
 	tests := []struct {
 		name     string
+		kind     string
 		lines    []string
 		source   string
 		time     time.Time
@@ -21,6 +22,7 @@ func TestVesselPositionBecomesSeaVesselObservation(t *testing.T) {
 	}{
 		{
 			name:   "class A report with the receiver's time and the default source",
+			kind:   "sea.vessel",
 			lines:  []string{type1},
 			source: "receiver-1", time: received.Truncate(time.Millisecond),
 			id:       "ais:371798000:1795914123456",
@@ -30,6 +32,7 @@ func TestVesselPositionBecomesSeaVesselObservation(t *testing.T) {
 		},
 		{
 			name:   "tag block source and time win over the defaults",
+			kind:   "sea.vessel",
 			lines:  []string{`\s:r003669945,c:1241544035*79\!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A`},
 			source: "r003669945", time: time.Unix(1241544035, 0).UTC(),
 			id:       "ais:371798000:1241544035000",
@@ -38,6 +41,7 @@ func TestVesselPositionBecomesSeaVesselObservation(t *testing.T) {
 		},
 		{
 			name: "static data heard first names the vessel",
+			kind: "sea.vessel",
 			// gpsd's sample: type 5 and a class B type 24 A+B of other vessels, then a
 			// class A report from the type 5's MMSI (EVER DIADEM, 351759000).
 			lines: []string{type5a1, type5a2,
@@ -47,6 +51,16 @@ func TestVesselPositionBecomesSeaVesselObservation(t *testing.T) {
 			source: "receiver-1", time: received.Truncate(time.Millisecond),
 			id:       "ais:351759000:1795914123456",
 			attrs:    map[string]any{"ship_name": "EVER DIADEM", "ship_type": 70.0, "ship_type_text": "Cargo - all ships of this type", "callsign": "3FOF8", "imo": 9134270.0},
+			received: received,
+		},
+		{
+			name:   "SAR aircraft report is an aircraft with its altitude",
+			kind:   "air.aircraft",
+			lines:  []string{"!AIVDM,1,1,,B,91b55wi;hbOS@OdQAC062Ch2089h,0*30"},
+			source: "receiver-1", time: received.Truncate(time.Millisecond),
+			id:       "ais:111232511:1795914123456",
+			attrs:    map[string]any{"alt_m": 303.0, "speed": 42.0, "course": 154.5},
+			noAttrs:  []string{"class", "heading"},
 			received: received,
 		},
 	}
@@ -74,8 +88,8 @@ func TestVesselPositionBecomesSeaVesselObservation(t *testing.T) {
 			if err := ob.Validate(); err != nil {
 				t.Errorf("observation does not validate: %v", err)
 			}
-			if ob.Kind != "sea.vessel" || ob.Source != tt.source || !ob.Time.Equal(tt.time) || ob.ID != tt.id {
-				t.Errorf("got kind %q source %q time %v id %q, want sea.vessel %q %v %q", ob.Kind, ob.Source, ob.Time, ob.ID, tt.source, tt.time, tt.id)
+			if ob.Kind != tt.kind || ob.Source != tt.source || !ob.Time.Equal(tt.time) || ob.ID != tt.id {
+				t.Errorf("got kind %q source %q time %v id %q, want %q %q %v %q", ob.Kind, ob.Source, ob.Time, ob.ID, tt.kind, tt.source, tt.time, tt.id)
 			}
 			for k, want := range tt.attrs {
 				if ob.Attrs[k] != want {

@@ -81,8 +81,8 @@ func (d *Decoder) more() bool {
 		d.off += int64(d.pos)
 		d.pos = 0
 	}
-	if cap(d.buf)-len(d.buf) < 4096 {
-		nb := make([]byte, len(d.buf), 2*cap(d.buf)+64<<10)
+	if cap(d.buf)-len(d.buf) < 1024 {
+		nb := make([]byte, len(d.buf), max(2*cap(d.buf), 8192))
 		copy(nb, d.buf)
 		d.buf = nb
 	}

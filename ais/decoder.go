@@ -71,12 +71,14 @@ func (d *Decoder) Decode(line int64, b []byte) (*Message, error) {
 		return nil, e
 	}
 	if s.Total == 1 {
-		return d.decodePayload(line, s.Payload, s.Fill, s.Tag.UnixMilli)
+		return d.decodePayload(line, s.Payload, s.Fill, s.Tag.Source, s.Tag.UnixMilli)
 	}
 	return d.fragment(line, s)
 }
 
-func (d *Decoder) decodePayload(line int64, payload []byte, fill int, unixMilli int64) (*Message, error) {
+// decodePayload decodes a whole message's payload; source and unixMilli come from the tag
+// block of the sentence, or of the first fragment that had one.
+func (d *Decoder) decodePayload(line int64, payload []byte, fill int, source string, unixMilli int64) (*Message, error) {
 	s := &d.sent
 	if err := d.bs.unarmour(payload, fill); err != nil {
 		e := err.(*Error)
@@ -87,7 +89,7 @@ func (d *Decoder) decodePayload(line int64, payload []byte, fill int, unixMilli 
 	*m = Message{
 		Channel:   s.Channel,
 		Own:       s.Own,
-		Source:    s.Tag.Source,
+		Source:    source,
 		UnixMilli: unixMilli,
 		Payload:   payload,
 		Fill:      fill,
@@ -164,9 +166,12 @@ func (d *Decoder) fragment(line int64, s *Sentence) (*Message, error) {
 	for i := 0; i < p.total; i++ {
 		d.joined = append(d.joined, p.frags[i]...)
 	}
-	fill, unixMilli := p.fill, p.unixMilli
+	fill, source, unixMilli := p.fill, p.source, p.unixMilli
+	if source == "" {
+		source = s.Tag.Source
+	}
 	d.release(p)
-	return d.decodePayload(line, d.joined, fill, unixMilli)
+	return d.decodePayload(line, d.joined, fill, source, unixMilli)
 }
 
 // find returns the pending message s belongs to. A fragment without a tag block source joins

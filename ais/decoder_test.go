@@ -262,3 +262,18 @@ func TestMalformedSentencesAreReportedNotFatal(t *testing.T) {
 		})
 	}
 }
+
+func TestTagBlockOfFirstFragmentTagsTheMessage(t *testing.T) {
+	d := &Decoder{}
+	tag := `\s:rcv1,c:1241544035*` + sum("s:rcv1,c:1241544035") + `\`
+	if m, err := d.Decode(1, []byte(tag+type5a1)); m != nil || err != nil {
+		t.Fatalf("first fragment: %v, %v", m, err)
+	}
+	m, err := d.Decode(2, []byte(type5a2))
+	if err != nil || m == nil {
+		t.Fatalf("second fragment: %v, %v", m, err)
+	}
+	if m.Source != "rcv1" || m.UnixMilli != 1241544035000 {
+		t.Errorf("message source %q time %d, want rcv1 1241544035000", m.Source, m.UnixMilli)
+	}
+}

@@ -226,3 +226,8 @@ func (t *segIndex) minExact(p s2.Point, limit s1.ChordAngle, exact func(i int) f
 	}
 	return best
 }
+
+// pointType and infChord are short names for the tests' and callers' convenience.
+type pointType = s2.Point
+
+var infChord = s1.InfChordAngle()

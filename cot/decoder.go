@@ -140,6 +140,11 @@ func (d *Decoder) nextXML() (*Event, error) {
 			return nil, de
 		}
 		de := asDecodeError(err, d.off+int64(d.pos), start, len(d.scan.b))
+		if _, ok := err.(*fieldError); ok {
+			// The event was read to its end; the next one begins there.
+			d.pos += d.scan.i
+			return nil, de
+		}
 		fault := d.scan.i
 		if se, ok := err.(*syntaxError); ok {
 			fault = se.off
@@ -229,7 +234,14 @@ func (d *Decoder) nextFrame() (*Event, error) {
 			d.pos = len(d.buf)
 			return nil, &DecodeError{Offset: frameOff, At: -1, Msg: "truncated frame: the input ended inside the length"}
 		case n < 0:
+			// The length is lost, and with it where the frame ends: go on at the next
+			// byte that could start a frame, as part of this error.
 			d.pos++
+			if k := bytes.IndexByte(d.buf[d.pos:], magic); k >= 0 {
+				d.pos += k
+			} else {
+				d.pos = len(d.buf)
+			}
 			return nil, &DecodeError{Offset: frameOff, At: frameOff + 1, Msg: "bad varint length (more than 64 bits)"}
 		}
 		hdr := 1 + n

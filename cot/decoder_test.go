@@ -341,3 +341,26 @@ func TestDecodeErrorIsInvalidInput(t *testing.T) {
 		t.Errorf("ErrorCode = %q, want %q", got, truce.EINVALID)
 	}
 }
+
+// TestEachBadEventIsReported: two bad events in a row give two errors, the second not
+// swallowed while looking for the next event after the first.
+func TestEachBadEventIsReported(t *testing.T) {
+	in := goodA + withPoint("X", `lat="95" lon="1"`) + billionLaughs() + "]>" + goodB
+	d := NewDecoder(strings.NewReader(in))
+	var uids, errs []string
+	for {
+		e, err := d.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		uids = append(uids, e.UID)
+	}
+	if strings.Join(uids, ",") != "A,B" || len(errs) != 2 ||
+		!strings.Contains(errs[0], "point@lat") || !strings.Contains(errs[1], "document type declarations") {
+		t.Errorf("events %v, errors %q", uids, errs)
+	}
+}

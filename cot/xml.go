@@ -66,6 +66,9 @@ func (s *scanner) parseEvent(e *Event) (start int, err error) {
 	if string(name) != "event" {
 		return start, s.fail(start, "root element is <"+string(name)+">, not <event>")
 	}
+	// A bad value in a field is reported once the event has been read to its end, so that
+	// a stream decoder knows where the next event begins; only bad syntax stops at once.
+	var ferr error
 	var have struct{ time, start, stale bool }
 	for _, a := range s.attrs {
 		v, err := s.attrString(a)
@@ -99,8 +102,8 @@ func (s *scanner) parseEvent(e *Event) (start int, err error) {
 		default:
 			e.Attrs = append(e.Attrs, Attr{s.str(a.name), v})
 		}
-		if err != nil {
-			return start, err
+		if err != nil && ferr == nil {
+			ferr = err
 		}
 	}
 	havePoint := false
@@ -115,8 +118,8 @@ func (s *scanner) parseEvent(e *Event) (start int, err error) {
 			}
 			switch {
 			case string(child) == "point" && !havePoint:
-				if err := s.parsePoint(&e.Point); err != nil {
-					return start, err
+				if err := s.parsePoint(&e.Point); err != nil && ferr == nil {
+					ferr = err
 				}
 				havePoint = true
 				if !self {
@@ -150,6 +153,9 @@ func (s *scanner) parseEvent(e *Event) (start int, err error) {
 			}
 		}
 		return start, s.fail(bad, "not valid UTF-8")
+	}
+	if ferr != nil {
+		return start, ferr
 	}
 	switch {
 	case e.UID == "":

@@ -35,17 +35,17 @@ status is 1 if any event was bad.`,
 			if err != nil {
 				return err
 			}
+			var enc *json.Encoder
 			return runCOT(cmd, args, fromProto, func(w *bufio.Writer, e *cot.Event) error {
-				var v any = cot.Summarize(e)
+				if enc == nil {
+					// Callsigns and remarks are read by people: "&" stays "&".
+					enc = json.NewEncoder(w)
+					enc.SetEscapeHTML(false)
+				}
 				if m != nil {
-					v = classified(cot.Summarize(e), m.Map(e, nil))
+					return enc.Encode(classified(cot.Summarize(e), m.Map(e, nil)))
 				}
-				b, err := json.Marshal(v)
-				if err != nil {
-					return err
-				}
-				w.Write(b)
-				return w.WriteByte('\n')
+				return enc.Encode(cot.Summarize(e))
 			})
 		},
 	}

@@ -122,3 +122,14 @@ func (bs *bitString) text(dst []byte, start, nchars int) []byte {
 	}
 	return dst[:end]
 }
+
+// bytesFrom returns the bits from start, a multiple of 8, to the end of the message, as bytes
+// (the last padded with zero bits, since unarmour clears the bits past the end) and their
+// number. The bytes alias bs.
+func (bs *bitString) bytesFrom(start int) ([]byte, int) {
+	n := bs.n - start
+	if n <= 0 {
+		return nil, 0
+	}
+	return bs.b[start/8 : start/8+(n+7)/8], n
+}

@@ -37,8 +37,10 @@
 //
 // The first six bits give the message type, then two bits of repeat indicator and thirty of
 // MMSI, the station's identity. Types 1, 2, 3, 4, 5, 9, 11, 18, 19, 21, 24 and 27 (positions
-// and static data) and 7, 10, 12, 13 and 14 (acknowledgements, inquiries, safety text) are
-// decoded in full; every other type keeps its type, repeat indicator, MMSI and raw payload.
+// and static data) and 7, 10, 12, 13, 14 and 17 (acknowledgements, inquiries, safety text,
+// DGNSS) are decoded in full; binary messages 6 and 8 are decoded to their application id
+// (DAC, FID) with the application's data kept as bits; every other type keeps its type,
+// repeat indicator, MMSI and raw payload.
 //
 // # Units and missing values
 //

@@ -210,6 +210,20 @@ func AppendJSON(dst []byte, m *Message, o JSONOptions) []byte {
 		dst = appendText(dst, `,"text":`, m.Text)
 	case 14:
 		dst = appendText(dst, `,"text":`, m.Text)
+	case 6:
+		dst = appendUint(dst, `,"seqno":`, uint64(m.SeqNo))
+		dst = appendUint(dst, `,"dest_mmsi":`, uint64(m.DestMMSI))
+		dst = appendBool(dst, `,"retransmit":`, m.Retransmit)
+		dst = appendUint(dst, `,"dac":`, uint64(m.DAC))
+		dst = appendUint(dst, `,"fid":`, uint64(m.FID))
+		dst = appendData(dst, m)
+	case 8:
+		dst = appendUint(dst, `,"dac":`, uint64(m.DAC))
+		dst = appendUint(dst, `,"fid":`, uint64(m.FID))
+		dst = appendData(dst, m)
+	case 17:
+		dst = appendLonLat(dst, m, o)
+		dst = appendData(dst, m)
 	default:
 		dst = appendText(dst, `,"payload":`, m.Payload)
 		dst = appendUint(dst, `,"fill":`, uint64(m.Fill))
@@ -341,6 +355,13 @@ func appendSecond(dst []byte, m *Message) []byte {
 // appendLonLat appends each coordinate that is available: a receiver may know one and not
 // the other, and gpsd reports them separately.
 func appendLonLat(dst []byte, m *Message, o JSONOptions) []byte {
+	if m.Type == 17 {
+		// DGNSS reference station position, 1/10 minute, which gpsd prints to 0.1 degree.
+		dst = appendKey(dst, `,"lon":`)
+		dst = appendDGNSSCoordinate(dst, m.Lon, o.Scaled)
+		dst = appendKey(dst, `,"lat":`)
+		return appendDGNSSCoordinate(dst, m.Lat, o.Scaled)
+	}
 	if m.lonOK() {
 		dst = appendKey(dst, `,"lon":`)
 		dst = appendCoordinate(dst, m.Lon, m.Type == 27, o.Scaled)
@@ -350,6 +371,13 @@ func appendLonLat(dst []byte, m *Message, o JSONOptions) []byte {
 		dst = appendCoordinate(dst, m.Lat, m.Type == 27, o.Scaled)
 	}
 	return dst
+}
+
+func appendDGNSSCoordinate(dst []byte, raw int32, scaled bool) []byte {
+	if !scaled {
+		return strconv.AppendInt(dst, int64(raw), 10)
+	}
+	return strconv.AppendFloat(dst, float64(raw)/600, 'f', 1, 64)
 }
 
 // appendCoordinate writes a coordinate in degrees as gpsd does: seven decimals from
@@ -377,6 +405,18 @@ func appendCoordinate(dst []byte, raw int32, long bool, scaled bool) []byte {
 	dst = strconv.AppendInt(dst, q/pow, 10)
 	dst = append(dst, '.')
 	return appendPadded(dst, uint64(q%pow), int(decimals))
+}
+
+// appendData writes binary data as gpsd does: "bits:hex", the hex digits of whole bytes.
+func appendData(dst []byte, m *Message) []byte {
+	const hex = "0123456789abcdef"
+	dst = appendKey(dst, `,"data":"`)
+	dst = strconv.AppendUint(dst, uint64(m.DataBits), 10)
+	dst = append(dst, ':')
+	for _, b := range m.Data {
+		dst = append(dst, hex[b>>4], hex[b&15])
+	}
+	return append(dst, '"')
 }
 
 // appendTenths writes v/10 with one decimal, as strconv.AppendFloat(v/10, 'f', 1) would.

@@ -21,6 +21,9 @@ import (
 //	10          DestMMSI
 //	12          SeqNo DestMMSI Retransmit Text
 //	14          Text
+//	6           SeqNo DestMMSI Retransmit DAC FID Data
+//	8           DAC FID Data
+//	17          Lon Lat (1/10 minute) Data
 //
 // Other types carry only Type, Repeat, MMSI and Payload. Text fields and Payload alias the
 // Decoder's buffers and are valid until its next call; copy them to keep them.
@@ -88,6 +91,14 @@ type Message struct {
 	Retransmit bool      // type 12
 	Acks       []uint32  // types 7 and 13: the stations whose messages are acknowledged, 1 to 4
 	acks       [4]uint32 // storage for Acks, so decoding does not allocate
+
+	// Types 6 and 8 carry application data identified by a designated area code and a
+	// function id; type 17 carries DGNSS corrections. Data holds the DataBits bits of it,
+	// from the first, the last byte padded with zero bits.
+	DAC      uint16
+	FID      uint8
+	Data     []byte
+	DataBits int
 
 	Text        []byte // types 12 and 14: the safety-related text
 	Callsign    []byte
@@ -271,6 +282,12 @@ func (m *Message) decodeBits(bs *bitString, text []byte) error {
 		need = 96
 	case 7, 10, 13:
 		need = 70
+	case 6:
+		need = 88
+	case 8:
+		need = 56
+	case 17:
+		need = 80
 	case 12:
 		need = 72
 	case 14:
@@ -442,6 +459,21 @@ func (m *Message) decodeBits(bs *bitString, text []byte) error {
 		}
 	case 10:
 		m.DestMMSI = uint32(bs.u(40, 30))
+	case 6:
+		m.SeqNo = uint8(bs.u(38, 2))
+		m.DestMMSI = uint32(bs.u(40, 30))
+		m.Retransmit = bs.flag(70)
+		m.DAC = uint16(bs.u(72, 10))
+		m.FID = uint8(bs.u(82, 6))
+		m.Data, m.DataBits = bs.bytesFrom(88)
+	case 8:
+		m.DAC = uint16(bs.u(40, 10))
+		m.FID = uint8(bs.u(50, 6))
+		m.Data, m.DataBits = bs.bytesFrom(56)
+	case 17:
+		m.Lon = int32(bs.i(40, 18))
+		m.Lat = int32(bs.i(58, 17))
+		m.Data, m.DataBits = bs.bytesFrom(80)
 	case 12:
 		m.SeqNo = uint8(bs.u(38, 2))
 		m.DestMMSI = uint32(bs.u(40, 30))

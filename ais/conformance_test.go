@@ -21,8 +21,7 @@ import (
 // undecodedTypes are the message types this package keeps raw. For them only type, repeat
 // and MMSI are compared; gpsd's other fields are not decoded here.
 var undecodedTypes = map[float64]string{
-	15: "interrogation is kept raw", 16: "assignment mode command is kept raw",
-	20: "data link management is kept raw", 22: "channel management is kept raw",
+	22: "channel management is kept raw",
 	23: "group assignment is kept raw", 25: "single slot binary message is kept raw",
 	26: "multiple slot binary message is kept raw",
 }
@@ -113,7 +112,11 @@ func notAvailable(t float64, k string, v any) bool {
 	case "alt":
 		return f == 4095
 	case "mmsi2", "mmsi3", "mmsi4":
-		return f == 0 // types 7 and 13 acknowledge one to four stations; gpsd fills with 0
+		return f == 0 // types 7, 13, 15 and 16 name one to four stations; gpsd fills with 0
+	case "type1_2", "offset1_2", "type2_1", "offset2_1",
+		"offset2", "increment2", "offset3", "number2", "number3", "number4", "timeout2", "timeout3", "timeout4",
+		"increment3", "offset4", "increment4":
+		return f == 0 // entries of types 15, 16 and 20 that a shorter message lacks
 	}
 	return false
 }

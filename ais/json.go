@@ -224,6 +224,30 @@ func AppendJSON(dst []byte, m *Message, o JSONOptions) []byte {
 	case 17:
 		dst = appendLonLat(dst, m, o)
 		dst = appendData(dst, m)
+	case 15:
+		for k, q := range m.Interrogations {
+			keys := &interrogationKeys[k]
+			if k != 1 {
+				dst = appendUint(dst, keys[0], uint64(q.MMSI))
+			}
+			dst = appendUint(dst, keys[1], uint64(q.Type))
+			dst = appendUint(dst, keys[2], uint64(q.Offset))
+		}
+	case 16:
+		for k, a := range m.Assignments {
+			keys := &assignmentKeys[k]
+			dst = appendUint(dst, keys[0], uint64(a.MMSI))
+			dst = appendUint(dst, keys[1], uint64(a.Offset))
+			dst = appendUint(dst, keys[2], uint64(a.Increment))
+		}
+	case 20:
+		for k, r := range m.Reservations {
+			keys := &reservationKeys[k]
+			dst = appendUint(dst, keys[0], uint64(r.Offset))
+			dst = appendUint(dst, keys[1], uint64(r.Number))
+			dst = appendUint(dst, keys[2], uint64(r.Timeout))
+			dst = appendUint(dst, keys[3], uint64(r.Increment))
+		}
 	default:
 		dst = appendText(dst, `,"payload":`, m.Payload)
 		dst = appendUint(dst, `,"fill":`, uint64(m.Fill))
@@ -232,6 +256,25 @@ func AppendJSON(dst []byte, m *Message, o JSONOptions) []byte {
 }
 
 var ackKeys = [4]string{`,"mmsi1":`, `,"mmsi2":`, `,"mmsi3":`, `,"mmsi4":`}
+
+// gpsd's member names for the entries of types 15, 16 and 20.
+var (
+	interrogationKeys = [3][3]string{
+		{`,"mmsi1":`, `,"type1_1":`, `,"offset1_1":`},
+		{``, `,"type1_2":`, `,"offset1_2":`},
+		{`,"mmsi2":`, `,"type2_1":`, `,"offset2_1":`},
+	}
+	assignmentKeys = [2][3]string{
+		{`,"mmsi1":`, `,"offset1":`, `,"increment1":`},
+		{`,"mmsi2":`, `,"offset2":`, `,"increment2":`},
+	}
+	reservationKeys = [4][4]string{
+		{`,"offset1":`, `,"number1":`, `,"timeout1":`, `,"increment1":`},
+		{`,"offset2":`, `,"number2":`, `,"timeout2":`, `,"increment2":`},
+		{`,"offset3":`, `,"number3":`, `,"timeout3":`, `,"increment3":`},
+		{`,"offset4":`, `,"number4":`, `,"timeout4":`, `,"increment4":`},
+	}
+)
 
 // appendKey appends a member name already written as `,"name":`, so that the hot path
 // copies one constant instead of quoting names.

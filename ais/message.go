@@ -24,6 +24,9 @@ import (
 //	6           SeqNo DestMMSI Retransmit DAC FID Data
 //	8           DAC FID Data
 //	17          Lon Lat (1/10 minute) Data
+//	15          Interrogations
+//	16          Assignments
+//	20          Reservations
 //
 // Other types carry only Type, Repeat, MMSI and Payload. Text fields and Payload alias the
 // Decoder's buffers and are valid until its next call; copy them to keep them.
@@ -100,6 +103,15 @@ type Message struct {
 	Data     []byte
 	DataBits int
 
+	// Types 15, 16 and 20 manage the radio slots of a base station network. How many
+	// entries a message has depends on its length.
+	Interrogations []Interrogation
+	Assignments    []SlotAssignment
+	Reservations   []SlotReservation
+	slots          [4]SlotReservation
+	interrogations [3]Interrogation
+	assignments    [2]SlotAssignment
+
 	Text        []byte // types 12 and 14: the safety-related text
 	Callsign    []byte
 	Shipname    []byte // also the aid to navigation's name (type 21), with its extension
@@ -111,6 +123,28 @@ type Message struct {
 	Payload []byte
 	Fill    int
 	Bits    int // the payload's length in bits
+}
+
+// Interrogation is one request of a type 15 message: station MMSI is asked for a message of
+// type Type in slot Offset. The first two requests of a message ask the same station.
+type Interrogation struct {
+	MMSI   uint32
+	Type   uint8
+	Offset uint16
+}
+
+// SlotAssignment is one station's reporting schedule in a type 16 message.
+type SlotAssignment struct {
+	MMSI              uint32
+	Offset, Increment uint16
+}
+
+// SlotReservation is one block of slots a base station reserves in a type 20 message.
+type SlotReservation struct {
+	Offset    uint16
+	Number    uint8
+	Timeout   uint8
+	Increment uint16
 }
 
 // Not-available codes of the standard.
@@ -282,8 +316,12 @@ func (m *Message) decodeBits(bs *bitString, text []byte) error {
 		need = 96
 	case 7, 10, 13:
 		need = 70
-	case 6:
+	case 6, 15:
 		need = 88
+	case 16:
+		need = 92
+	case 20:
+		need = 70
 	case 8:
 		need = 56
 	case 17:
@@ -474,6 +512,35 @@ func (m *Message) decodeBits(bs *bitString, text []byte) error {
 		m.Lon = int32(bs.i(40, 18))
 		m.Lat = int32(bs.i(58, 17))
 		m.Data, m.DataBits = bs.bytesFrom(80)
+	case 15:
+		// One station asked for one or two messages (88 or 110 bits), or a second station
+		// asked too (160 bits).
+		mmsi1 := uint32(bs.u(40, 30))
+		m.interrogations[0] = Interrogation{MMSI: mmsi1, Type: uint8(bs.u(70, 6)), Offset: uint16(bs.u(76, 12))}
+		k := 1
+		if n >= 108 {
+			m.interrogations[1] = Interrogation{MMSI: mmsi1, Type: uint8(bs.u(90, 6)), Offset: uint16(bs.u(96, 12))}
+			k = 2
+		}
+		if n >= 158 {
+			m.interrogations[2] = Interrogation{MMSI: uint32(bs.u(110, 30)), Type: uint8(bs.u(140, 6)), Offset: uint16(bs.u(146, 12))}
+			k = 3
+		}
+		m.Interrogations = m.interrogations[:k]
+	case 16:
+		k := 0
+		for ; k < 2 && 40+52*k+52 <= n; k++ {
+			at := 40 + 52*k
+			m.assignments[k] = SlotAssignment{MMSI: uint32(bs.u(at, 30)), Offset: uint16(bs.u(at+30, 12)), Increment: uint16(bs.u(at+42, 10))}
+		}
+		m.Assignments = m.assignments[:k]
+	case 20:
+		k := 0
+		for ; k < 4 && 40+30*k+30 <= n; k++ {
+			at := 40 + 30*k
+			m.slots[k] = SlotReservation{Offset: uint16(bs.u(at, 12)), Number: uint8(bs.u(at+12, 4)), Timeout: uint8(bs.u(at+16, 3)), Increment: uint16(bs.u(at+19, 11))}
+		}
+		m.Reservations = m.slots[:k]
 	case 12:
 		m.SeqNo = uint8(bs.u(38, 2))
 		m.DestMMSI = uint32(bs.u(40, 30))

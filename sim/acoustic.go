@@ -1,0 +1,143 @@
+package sim
+
+import (
+	"time"
+
+	truce "github.com/truce-project/truce"
+)
+
+// Acoustic sensing. Sensors stand a few kilometres off the front on alternate sides. A fire
+// event is an explosion (a shell or mortar round striking across the line, heard at the
+// impact up to explosionRangeM away) or a burst (machine-gun fire near the line, heard at the
+// firing position up to burstRangeM away). Each sensor in range hears it with probability
+// hearProbability, when the sound reaches it at speedOfSound, and reports a bearing from
+// itself to the sound with its own Gaussian error of 2–5 degrees (standard deviation).
+const (
+	eventsPerHour     = 8 // at Rate 1
+	explosionRangeM   = 25000
+	burstRangeM       = 10000
+	hearProbability   = 0.9
+	speedOfSound      = 343.0 // metres a second
+	sensorOffsetMinM  = 2000
+	sensorOffsetMaxM  = 6000
+	sensorMinSigmaDeg = 2
+	sensorMaxSigmaDeg = 5
+)
+
+// sensor is a fixed acoustic array at a surveyed position.
+type sensor struct {
+	id       string
+	lat, lon float64
+	sigma    float64 // standard deviation of its bearing error in degrees
+	seq      int
+}
+
+func (r *run) startAcoustic() {
+	f := &r.s.front
+	n := r.s.cfg.Sensors
+	if n == 0 {
+		return
+	}
+	total := f.path.length()
+	for i := range n {
+		lat, lon, azi := f.path.at(total * (float64(i) + 0.5) / float64(n))
+		side := 1.0
+		if i%2 == 1 {
+			side = -1
+		}
+		slat, slon := offset(lat, lon, azi, side*r.uniform(sensorOffsetMinM, sensorOffsetMaxM))
+		r.sensors = append(r.sensors, sensor{
+			id:    "acoustic-" + itoa(i+1),
+			lat:   round6(slat),
+			lon:   round6(slon),
+			sigma: round1(r.uniform(sensorMinSigmaDeg, sensorMaxSigmaDeg)),
+		})
+	}
+	r.schedule(r.exp(eventsPerHour*r.s.cfg.Rate), (*run).fireEvent)
+}
+
+// fireEvent draws one fire event somewhere along the front and queues the reports of the
+// sensors that hear it. An event whose last report would arrive after the scenario ends is
+// not fired, so that every event in the truth has all its reports in the output.
+func (r *run) fireEvent() {
+	defer r.schedule(r.now+r.exp(eventsPerHour*r.s.cfg.Rate), (*run).fireEvent)
+	f := &r.s.front
+	lat, lon, azi := f.path.at(r.uniform(0, f.path.length()))
+	party := r.randomParty()
+	target := r.otherParty(party)
+	e := &Event{Kind: "fire.explosion", Party: party, Time: r.timeAt(r.now)}
+	var ok1, ok2 bool
+	rangeM := float64(explosionRangeM)
+	if r.rng.Float64() < 0.7 {
+		e.Weapon = pick(r, "artillery", "mortar", "artillery", "rocket")
+		e.OriginLat, e.OriginLon, ok1 = r.sidePoint(party, lat, lon, azi, 4000, 18000)
+		e.ImpactLat, e.ImpactLon, ok2 = r.sidePoint(target, lat, lon, azi, 500, 6000)
+		e.HeardLat, e.HeardLon = e.ImpactLat, e.ImpactLon
+	} else {
+		e.Kind, e.Weapon, rangeM = "fire.burst", pick(r, "heavy machine gun", "small arms"), burstRangeM
+		e.OriginLat, e.OriginLon, ok1 = r.sidePoint(party, lat, lon, azi, 300, 2000)
+		e.ImpactLat, e.ImpactLon, ok2 = r.sidePoint(target, lat, lon, azi, 200, 1500)
+		e.HeardLat, e.HeardLon = e.OriginLat, e.OriginLon
+	}
+	if !ok1 || !ok2 {
+		return
+	}
+	type report struct {
+		sensor int
+		at     int64
+		dist   float64
+		azi    float64
+	}
+	var heard []report
+	for i := range r.sensors {
+		sn := &r.sensors[i]
+		d, azi := inverse(sn.lat, sn.lon, e.HeardLat, e.HeardLon)
+		if d > rangeM || r.rng.Float64() >= hearProbability {
+			continue
+		}
+		at := r.now + int64(d/speedOfSound*float64(time.Second))
+		if at >= r.end {
+			return
+		}
+		heard = append(heard, report{i, at, d, azi})
+	}
+	if len(heard) == 0 {
+		return
+	}
+	r.events++
+	e.ID = seqID("event", r.events)
+	for _, h := range heard {
+		sn := &r.sensors[h.sensor]
+		sn.seq++
+		o := &truce.Observation{
+			ID:     seqID(sn.id, sn.seq),
+			Source: sn.id,
+			Time:   r.timeAt(h.at),
+			Kind:   e.Kind,
+			Lat:    sn.lat,
+			Lon:    sn.lon,
+			CEm:    5,
+			Attrs: map[string]any{
+				"bearing_deg":    round1(normDeg(h.azi + r.rng.NormFloat64()*sn.sigma)),
+				"bearing_sd_deg": sn.sigma,
+				"sensor":         sn.id,
+				"range_class":    rangeClass(h.dist),
+			},
+		}
+		rules, _ := r.judged(o)
+		e.Reports = append(e.Reports, o.ID)
+		r.emit(o, Label{ID: o.ID, Source: o.Source, Generator: GenAcoustic, Violation: len(rules) > 0,
+			Rules: rules, Event: e, EventID: e.ID})
+	}
+}
+
+// rangeClass is the coarse loudness class an acoustic array reports instead of a range.
+func rangeClass(m float64) string {
+	switch {
+	case m < 3000:
+		return "near"
+	case m < 10000:
+		return "medium"
+	}
+	return "far"
+}

@@ -1,0 +1,339 @@
+package sim
+
+import (
+	"math"
+
+	truce "github.com/truce-project/truce"
+	"github.com/truce-project/truce/geo"
+)
+
+// Injected violations. The injector takes the agreement's rules in turn, each round in a new
+// random order, and at each tick of its Poisson clock makes one observation that breaks the
+// next rule. It knows nothing of the rule but what the agreement says: it draws candidates of
+// the rule's kinds, with attributes from a repertoire wide enough to meet the examples' `when`
+// conditions, at points in the rule's zones (or in its line condition's band), first near a
+// patrol that could have seen it; the judge keeps the first candidate the rule fires on,
+// inside its place and attributed to the party the injector chose.
+//
+// A patrol reports what it injects, so patrol-reported violations happen on shift; a rule
+// about vessels is reported by coastal radar at any hour.
+const (
+	violationTries     = 400
+	violationNearTries = 150 // of which the first are near a patrol
+	violationNearMaxM  = 8000
+)
+
+type injector struct {
+	kinds [][]string // per rule, the kinds it concerns
+	order []int      // the current round
+	next  int
+}
+
+func (r *run) startInjector() {
+	if r.s.cfg.ViolationsPerHour < 0 || len(r.a.Rules) == 0 {
+		return
+	}
+	r.injector.kinds = make([][]string, len(r.a.Rules))
+	for i, rule := range r.a.Rules {
+		for _, k := range truce.Kinds {
+			for _, p := range rule.Kinds {
+				if truce.KindMatches(p, k) {
+					r.injector.kinds[i] = append(r.injector.kinds[i], k)
+					break
+				}
+			}
+		}
+	}
+	r.schedule(r.exp(r.s.cfg.ViolationsPerHour), (*run).inject)
+}
+
+// seaRule reports whether rule i concerns only vessels, which radar reports day and night.
+func (r *run) seaRule(i int) bool {
+	for _, k := range r.injector.kinds[i] {
+		if k != "sea.vessel" {
+			return false
+		}
+	}
+	return len(r.injector.kinds[i]) > 0
+}
+
+func (r *run) inject() {
+	defer r.schedule(r.now+r.exp(r.s.cfg.ViolationsPerHour), (*run).inject)
+	in := &r.injector
+	if in.next >= len(in.order) {
+		in.order = r.rng.Perm(len(r.a.Rules))
+		in.next = 0
+	}
+	ri := in.order[in.next]
+	onShift, _ := r.onShift(r.now)
+	if !onShift && !r.seaRule(ri) {
+		return // the rule waits for the patrols' next shift
+	}
+	in.next++
+	if len(in.kinds[ri]) == 0 {
+		return
+	}
+	r.injectRule(ri)
+}
+
+// injectRule makes and queues one violation of rule ri, or nothing when no candidate worked.
+func (r *run) injectRule(ri int) {
+	def := &r.a.Rules[ri]
+	party := ""
+	if def.Attribution != truce.AttributeNone {
+		party = r.randomParty()
+	}
+	sea := r.seaRule(ri)
+	var near *patrol
+	var nearLat, nearLon float64
+	if !sea && len(r.patrols) > 0 {
+		near = r.patrols[r.rng.IntN(len(r.patrols))]
+		nearLat, nearLon, _ = near.position(r, r.now)
+	}
+	for try := range violationTries {
+		kind := r.injector.kinds[ri][r.rng.IntN(len(r.injector.kinds[ri]))]
+		var lat, lon float64
+		if near != nil && try < violationNearTries {
+			lat, lon = destination(nearLat, nearLon, r.uniform(0, 360), r.uniform(200, violationNearMaxM))
+		} else {
+			var ok bool
+			if lat, lon, ok = r.rulePoint(def, kind == "sea.vessel"); !ok {
+				continue
+			}
+		}
+		o := &truce.Observation{
+			Time:  r.timeAt(r.now),
+			Kind:  kind,
+			Lat:   round6(lat),
+			Lon:   round6(lon),
+			CEm:   r.ce(r.rng.Float64() < 0.6),
+			Attrs: r.violationAttrs(kind, party),
+		}
+		switch def.Attribution {
+		case truce.AttributeParty:
+			if r.rng.Float64() < 0.85 {
+				o.Party = party
+			}
+		case truce.AttributeSide:
+			if r.rng.Float64() < 0.5 {
+				o.Party = party
+			}
+		}
+		if sea {
+			o.Party = party
+			o.CEm = math.Round(r.uniform(200, 500)/10) * 10
+		}
+		var originLat, originLon *float64
+		if def.Attribution == truce.AttributeOrigin {
+			olat, olon, ok := r.sidePoint(party, o.Lat, o.Lon, math.NaN(), 2000, 15000)
+			if !ok {
+				continue
+			}
+			o.Attrs["origin_lat"], o.Attrs["origin_lon"] = olat, olon
+			o.Attrs["origin_ce_m"] = math.Round(r.uniform(100, 800)/10) * 10
+			originLat, originLon = &olat, &olon
+		}
+		rules, findings := r.judged(o)
+		if !r.confirms(def.ID, party, findings) {
+			continue
+		}
+		src := near
+		if src == nil && !sea {
+			src = r.nearestPatrol(o.Lat, o.Lon)
+		}
+		switch {
+		case sea:
+			o.Source = "coastal-radar"
+			r.radarSeq++
+			o.ID = seqID("radar", r.radarSeq)
+			o.Attrs["track"] = r.trackOf(party)
+		case src != nil:
+			src.seq++
+			o.Source, o.ID = src.id, seqID(src.id, src.seq)
+		default:
+			return
+		}
+		r.violation++
+		v := &Violation{
+			ID: seqID("violation", r.violation), Rule: def.ID, Article: def.Article, Party: party,
+			Time: o.Time, Lat: o.Lat, Lon: o.Lon, Observations: []string{o.ID},
+			OriginLat: originLat, OriginLon: originLon,
+		}
+		r.emit(o, Label{ID: o.ID, Source: o.Source, Generator: GenInjected, Violation: true, Rules: rules,
+			Injected: v, InjectedID: v.ID})
+		return
+	}
+	r.failed++
+}
+
+// confirms reports whether the findings hold one of rule inside its place, attributed to party
+// (to no party when party is "").
+func (r *run) confirms(rule, party string, findings []truce.Finding) bool {
+	for _, f := range findings {
+		if f.Rule == rule && f.Status == truce.StatusInside && f.Party == party {
+			return true
+		}
+	}
+	return false
+}
+
+// trackOf is the radar track of a warship of party, so that an intrusion continues a track
+// the radar already follows.
+func (r *run) trackOf(party string) string {
+	for _, w := range r.warships {
+		if w.party == party {
+			return w.id
+		}
+	}
+	return "track-0"
+}
+
+// rulePoint draws a point in the place of rule def: in one of its zones, else in the band of
+// its line condition, else near the front. seaward asks for the eastern side of bands drawn
+// on both sides of a line (see warshipTrack).
+func (r *run) rulePoint(def *truce.Rule, seaward bool) (float64, float64, bool) {
+	if len(def.Zones) > 0 {
+		zi := r.a.ZoneIndex(def.Zones[r.rng.IntN(len(def.Zones))])
+		if zi < 0 {
+			return 0, 0, false
+		}
+		return r.zonePoint(zi, seaward)
+	}
+	if lc := def.Line; lc != nil {
+		li := r.a.LineIndex(lc.Line)
+		if li < 0 {
+			return 0, 0, false
+		}
+		lo, hi := lc.BeyondKm*1000, lc.WithinKm*1000
+		if hi == 0 {
+			hi = lo + 50_000
+		}
+		return r.bandPoint(li, lo, hi, lc.Side, seaward)
+	}
+	f := &r.s.front
+	lat, lon, azi := f.path.at(r.uniform(0, f.path.length()))
+	lat, lon = offset(lat, lon, azi, r.uniform(-10_000, 10_000))
+	return lat, lon, true
+}
+
+// zonePoint draws a point in zone zi.
+func (r *run) zonePoint(zi int, seaward bool) (float64, float64, bool) {
+	z := &r.a.Zones[zi]
+	switch {
+	case z.Band != nil:
+		li := r.a.LineIndex(z.Band.Line)
+		if li < 0 {
+			return 0, 0, false
+		}
+		return r.bandPoint(li, 0, z.Band.Km*1000, z.Band.Side, seaward)
+	case z.Circle != nil:
+		c := z.Circle
+		lat, lon := destination(c.Center[1], c.Center[0], r.uniform(0, 360), c.RadiusKm*1000*math.Sqrt(r.rng.Float64()))
+		return lat, lon, true
+	}
+	b := z.Area.Bound()
+	if b.IsEmpty() {
+		return 0, 0, false
+	}
+	// Rejection sampling from the bounding box; the engine decides what is inside.
+	for range 500 {
+		lat := r.uniform(b.Min[1], b.Max[1])
+		lon := r.uniform(b.Min[0], b.Max[0])
+		r.judge.Engine().Locate(lat, lon, 0, r.loc)
+		if r.loc.Zones[zi] == geo.Inside {
+			return lat, lon, true
+		}
+	}
+	return 0, 0, false
+}
+
+// bandPoint draws a point between loM and hiM metres from line li on side (left, right, or
+// both/empty for either).
+func (r *run) bandPoint(li int, loM, hiM float64, side string, seaward bool) (float64, float64, bool) {
+	p := newPathCached(r, li)
+	if p.length() <= 0 {
+		return 0, 0, false
+	}
+	lat, lon, azi := p.at(r.uniform(0, p.length()))
+	d := r.uniform(loM, hiM)
+	switch side {
+	case truce.SideLeft:
+	case truce.SideRight:
+		d = -d
+	default:
+		if seaward {
+			llat, llon := offset(lat, lon, azi, d)
+			rlat, rlon := offset(lat, lon, azi, -d)
+			if rlon > llon {
+				return rlat, rlon, true
+			}
+			return llat, llon, true
+		}
+		if r.rng.IntN(2) == 0 {
+			d = -d
+		}
+	}
+	lat, lon = offset(lat, lon, azi, d)
+	return lat, lon, true
+}
+
+// newPathCached returns the path of line li, built once per run.
+func newPathCached(r *run, li int) *path {
+	if r.linePaths == nil {
+		r.linePaths = make([]*path, len(r.a.Lines))
+	}
+	if r.linePaths[li] == nil {
+		p := newPath(r.a.Lines[li].Path)
+		r.linePaths[li] = &p
+	}
+	return r.linePaths[li]
+}
+
+// heavyWeapons covers the categories and calibres the withdrawal rules name, and some they
+// do not, so that the judge rather than the injector decides what breaks which rule.
+var heavyWeapons = []struct {
+	category string
+	caliber  float64
+}{
+	{"artillery", 152}, {"artillery", 122}, {"artillery", 203}, {"rocket_launcher", 122},
+	{"rocket_launcher", 220}, {"rocket_launcher", 300}, {"long_range", 0}, {"tactical_missile", 0},
+	{"mortar", 120}, {"tank", 125},
+}
+
+// violationAttrs draws the attributes of an observation of kind made to break a rule.
+func (r *run) violationAttrs(kind, party string) map[string]any {
+	switch kind {
+	case "presence.weapon":
+		w := heavyWeapons[r.rng.IntN(len(heavyWeapons))]
+		m := map[string]any{"category": w.category, "count": count(r, 1, 6)}
+		if w.caliber > 0 {
+			m["caliber_mm"] = w.caliber
+		}
+		return m
+	case "presence.vehicle":
+		return vehicleAttrs(r)
+	case "presence.personnel":
+		return map[string]any{"count": count(r, 2, 40)}
+	case "presence.fortification":
+		return map[string]any{"type": pick(r, "trench line", "dugout", "firing position", "bunker")}
+	case "presence.mine":
+		return map[string]any{"type": pick(r, "anti-tank", "anti-personnel", "naval contact mine"), "count": count(r, 1, 12)}
+	case "air.uav", "air.aircraft":
+		return map[string]any{"type": pick(r, "fixed wing", "quadcopter", "helicopter"), "altitude_m": math.Round(r.uniform(100, 3000))}
+	case "sea.vessel":
+		return map[string]any{"military": true, "class": pick(r, "frigate", "corvette", "patrol boat", "minesweeper"),
+			"speed": round1(r.uniform(6, 20)), "course": round1(r.uniform(0, 360))}
+	case "access.restriction":
+		return map[string]any{"duration_min": math.Round(r.uniform(10, 180)),
+			"description": pick(r, "patrol stopped at checkpoint", "road blocked by armed personnel", "patrol denied passage", "patrol ordered to turn back")}
+	case "harm.civilian":
+		return map[string]any{"count": count(r, 1, 4), "cause": pick(r, "shelling", "mine", "small arms fire")}
+	case "damage.infrastructure":
+		return map[string]any{"type": pick(r, "power line", "water pipeline", "school", "bridge", "gas pipeline")}
+	}
+	m := map[string]any{"weapon": pick(r, "artillery", "mortar", "small arms", "heavy machine gun", "rocket")}
+	if r.rng.IntN(2) == 0 {
+		m["direction"] = "across_buffer_zone"
+	}
+	return m
+}

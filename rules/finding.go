@@ -35,7 +35,7 @@ func (j *Judge) finding(r *rule, o *truce.Observation, loc *geo.Location, status
 	if zone >= 0 {
 		z := &a.Zones[zone]
 		f.Zone = z.ID
-		depth := j.engine.ZoneDepthM(zone, o.Lat, o.Lon)
+		depth := j.depthM(zone, o, loc)
 		if status == geo.Possible {
 			f.Status = truce.StatusPossible
 			f.Confidence = diskFractionInside(depth, o.CEm)
@@ -127,6 +127,26 @@ func (j *Judge) finding(r *rule, o *truce.Observation, loc *geo.Location, status
 	}
 	f.Explanation = b.String()
 	return f
+}
+
+// depthM is how far o lies inside zone (negative: outside), for the explanation and the
+// confidence. For bands it comes from the distance Locate already measured to the band's line
+// (to well under 1% — plenty for a sentence and a two-decimal confidence); other zones ask the
+// engine.
+func (j *Judge) depthM(zone int, o *truce.Observation, loc *geo.Location) float64 {
+	z := &j.agreement.Zones[zone]
+	if z.Band == nil {
+		return j.engine.ZoneDepthM(zone, o.Lat, o.Lon)
+	}
+	ls := loc.Lines[j.agreement.LineIndex(z.Band.Line)]
+	width := z.Band.Km * 1000
+	if z.Band.Side == truce.SideBoth {
+		return width - ls.DistanceM
+	}
+	if sideParty(&truce.Line{Left: truce.SideLeft, Right: truce.SideRight}, ls.Side) != z.Band.Side {
+		return -ls.DistanceM
+	}
+	return math.Min(width-ls.DistanceM, ls.DistanceM)
 }
 
 // attribute names the party responsible under the rule's attribution method and says how it

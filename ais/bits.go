@@ -9,8 +9,9 @@ const MaxPayloadBits = 1284
 // bitString is a message's payload, unarmoured: bit i of the message is bit 7-i%8 of
 // b[i/8]. The array is fixed so that decoding does not allocate; bits past n read as zero.
 type bitString struct {
-	b [MaxPayloadBits/8 + 8]byte
-	n int
+	b       [MaxPayloadBits/8 + 8]byte
+	n       int
+	scratch [MaxPayloadBits/8 + 8]byte // bits copied to a byte boundary by bits
 }
 
 // sixbit maps an armour character to its six-bit value; 0xFF marks characters outside the
@@ -132,4 +133,21 @@ func (bs *bitString) bytesFrom(start int) ([]byte, int) {
 		return nil, 0
 	}
 	return bs.b[start/8 : start/8+(n+7)/8], n
+}
+
+// bits returns n bits from start, shifted to begin on a byte boundary, as bytes (the last
+// padded with zero bits) in bs's scratch space.
+func (bs *bitString) bits(start, n int) ([]byte, int) {
+	if n <= 0 {
+		return nil, 0
+	}
+	out := bs.scratch[:(n+7)/8]
+	for i := range out {
+		w := 8
+		if rest := n - 8*i; rest < 8 {
+			w = rest
+		}
+		out[i] = byte(bs.u(start+8*i, w) << (8 - w))
+	}
+	return out, n
 }

@@ -36,11 +36,12 @@
 // are '@' to '_', values 32-63 are ' ' to '?', '@' ends the text, trailing spaces are padding.
 //
 // The first six bits give the message type, then two bits of repeat indicator and thirty of
-// MMSI, the station's identity. Types 1, 2, 3, 4, 5, 9, 11, 18, 19, 21, 24 and 27 (positions
-// and static data) and 7, 10, 12, 13, 14 and 17 (acknowledgements, inquiries, safety text,
-// DGNSS) are decoded in full; binary messages 6 and 8 are decoded to their application id
-// (DAC, FID) with the application's data kept as bits; every other type keeps its type,
-// repeat indicator, MMSI and raw payload.
+// MMSI, the station's identity. Every type of ITU-R M.1371 (1 to 27) is decoded: positions
+// and static data (1-5, 9, 11, 18, 19, 21, 24, 27), acknowledgements, inquiries and safety
+// text (7, 10, 12-14), DGNSS (17), and the base station network's slot and channel
+// management (15, 16, 20, 22, 23). Binary messages (6, 8, 25, 26) are decoded to their
+// addressing and application id, with the application's data kept as bits. A type outside
+// the standard keeps its type, repeat indicator, MMSI and raw payload.
 //
 // # Units and missing values
 //

@@ -15,8 +15,8 @@ type JSONOptions struct {
 
 // AppendJSON appends m to dst as one JSON object in gpsd's JSON-AIS encoding (field names,
 // order and scaling as gpsd reports them), without a trailing newline. Fields whose value is
-// the standard's "not available" code are left out. Types the package does not decode in
-// full report their raw armoured payload as "payload" with its "fill" bits.
+// the standard's "not available" code are left out. A type outside the standard reports its
+// raw armoured payload as "payload" with its "fill" bits.
 //
 // The object is written by hand, without reflection, because this is the hot path of a
 // feed decoder.
@@ -224,6 +224,43 @@ func AppendJSON(dst []byte, m *Message, o JSONOptions) []byte {
 	case 17:
 		dst = appendLonLat(dst, m, o)
 		dst = appendData(dst, m)
+	case 22:
+		dst = appendUint(dst, `,"channel_a":`, uint64(m.ChannelA))
+		dst = appendUint(dst, `,"channel_b":`, uint64(m.ChannelB))
+		dst = appendUint(dst, `,"txrx":`, uint64(m.TxRx))
+		dst = appendBool(dst, `,"power":`, m.Power)
+		if m.Addressed {
+			dst = appendUint(dst, `,"dest1":`, uint64(m.Dest1))
+			dst = appendUint(dst, `,"dest2":`, uint64(m.Dest2))
+		} else {
+			dst = appendArea(dst, m.Area, o)
+		}
+		dst = appendBool(dst, `,"addressed":`, m.Addressed)
+		dst = appendBool(dst, `,"band_a":`, m.BandA)
+		dst = appendBool(dst, `,"band_b":`, m.BandB)
+		dst = appendUint(dst, `,"zonesize":`, uint64(m.ZoneSize))
+	case 23:
+		dst = appendArea(dst, m.Area, o)
+		dst = appendUint(dst, `,"stationtype":`, uint64(m.StationType))
+		dst = appendKey(dst, `,"stationtype_text":`)
+		dst = appendString(dst, stationTypeText(m.StationType))
+		dst = appendShipType(dst, m)
+		dst = appendUint(dst, `,"txrx":`, uint64(m.TxRx))
+		dst = appendUint(dst, `,"interval":`, uint64(m.Interval))
+		dst = appendUint(dst, `,"quiet":`, uint64(m.Quiet))
+	case 25, 26:
+		dst = appendBool(dst, `,"addressed":`, m.Addressed)
+		dst = appendBool(dst, `,"structured":`, m.Structured)
+		if m.Addressed {
+			dst = appendUint(dst, `,"dest_mmsi":`, uint64(m.DestMMSI))
+		}
+		if m.Structured {
+			dst = appendUint(dst, `,"app_id":`, uint64(m.AppID))
+		}
+		dst = appendData(dst, m)
+		if m.Type == 26 {
+			dst = appendUint(dst, `,"radio":`, uint64(m.Radio))
+		}
 	case 15:
 		for k, q := range m.Interrogations {
 			keys := &interrogationKeys[k]
@@ -414,6 +451,25 @@ func appendLonLat(dst []byte, m *Message, o JSONOptions) []byte {
 		dst = appendCoordinate(dst, m.Lat, m.Type == 27, o.Scaled)
 	}
 	return dst
+}
+
+// appendArea writes the corners of a type 22 or 23 area, in 1/10 minute of arc.
+func appendArea(dst []byte, a Area, o JSONOptions) []byte {
+	dst = appendKey(dst, `,"ne_lon":`)
+	dst = appendTenthMinutes(dst, a.NELon, o.Scaled)
+	dst = appendKey(dst, `,"ne_lat":`)
+	dst = appendTenthMinutes(dst, a.NELat, o.Scaled)
+	dst = appendKey(dst, `,"sw_lon":`)
+	dst = appendTenthMinutes(dst, a.SWLon, o.Scaled)
+	dst = appendKey(dst, `,"sw_lat":`)
+	return appendTenthMinutes(dst, a.SWLat, o.Scaled)
+}
+
+func appendTenthMinutes(dst []byte, raw int32, scaled bool) []byte {
+	if !scaled {
+		return strconv.AppendInt(dst, int64(raw), 10)
+	}
+	return strconv.AppendFloat(dst, float64(raw)/600, 'f', 6, 64)
 }
 
 func appendDGNSSCoordinate(dst []byte, raw int32, scaled bool) []byte {

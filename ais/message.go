@@ -8,28 +8,32 @@ import (
 // units of the standard (see the package comment); the methods scale them and say when a
 // value is not available. Which fields are set depends on Type:
 //
-//	1, 2, 3     Status Turn Speed Accuracy Lon Lat Course Heading Second Maneuver RAIM Radio
-//	4, 11       Year Month Day Hour Minute Second Accuracy Lon Lat EPFD RAIM Radio
-//	5           AISVersion IMO Callsign Shipname ShipType dimensions EPFD ETA* Draught Destination DTE
-//	9           Alt Speed (knots) Accuracy Lon Lat Course Second Regional DTE Assigned RAIM Radio
-//	18          Reserved Speed Accuracy Lon Lat Course Heading Second Regional CS Display DSC Band Msg22 Assigned RAIM Radio
-//	19          as 18 to Regional, then Shipname ShipType dimensions EPFD RAIM DTE Assigned
-//	21          AidType Name Accuracy Lon Lat dimensions EPFD Second OffPosition Regional RAIM VirtualAid Assigned
-//	24          Part; part A Shipname; part B ShipType VendorID Model Serial Callsign dimensions or MothershipMMSI
-//	27          Accuracy RAIM Status Lon Lat (1/10 minute) Speed (knots) Course (degrees) GNSS
-//	7, 13       Acks (the acknowledged MMSIs)
-//	10          DestMMSI
-//	12          SeqNo DestMMSI Retransmit Text
-//	14          Text
-//	6           SeqNo DestMMSI Retransmit DAC FID Data
-//	8           DAC FID Data
-//	17          Lon Lat (1/10 minute) Data
-//	15          Interrogations
-//	16          Assignments
-//	20          Reservations
+//	1, 2, 3   Status Turn Speed Accuracy Lon Lat Course Heading Second Maneuver RAIM Radio
+//	4, 11     Year Month Day Hour Minute Second Accuracy Lon Lat EPFD RAIM Radio
+//	5         AISVersion IMO Callsign Shipname ShipType dimensions EPFD ETA* Draught Destination DTE
+//	6         SeqNo DestMMSI Retransmit DAC FID Data
+//	7, 13     Acks (the acknowledged MMSIs)
+//	8         DAC FID Data
+//	9         Alt Speed (knots) Accuracy Lon Lat Course Second Regional DTE Assigned RAIM Radio
+//	10        DestMMSI
+//	12        SeqNo DestMMSI Retransmit Text
+//	14        Text
+//	15        Interrogations
+//	16        Assignments
+//	17        Lon Lat (1/10 minute) Data
+//	18        Reserved Speed Accuracy Lon Lat Course Heading Second Regional CS Display DSC Band Msg22 Assigned RAIM Radio
+//	19        as 18 to Regional, then Shipname ShipType dimensions EPFD RAIM DTE Assigned
+//	20        Reservations
+//	21        AidType Shipname (the aid's name) Accuracy Lon Lat dimensions EPFD Second OffPosition Regional RAIM VirtualAid Assigned
+//	22        ChannelA ChannelB TxRx Power, Area or Dest1 Dest2, Addressed BandA BandB ZoneSize
+//	23        Area StationType ShipType TxRx Interval Quiet
+//	24        Part; part A Shipname; part B ShipType VendorID Model Serial Callsign, dimensions or MothershipMMSI
+//	25, 26    Addressed Structured DestMMSI AppID Data (26: Radio)
+//	27        Accuracy RAIM Status Lon Lat (1/10 minute) Speed (knots) Course (degrees) GNSS
 //
-// Other types carry only Type, Repeat, MMSI and Payload. Text fields and Payload alias the
-// Decoder's buffers and are valid until its next call; copy them to keep them.
+// Types outside the standard carry only Type, Repeat, MMSI and Payload. Text fields, Data and
+// Payload alias the Decoder's buffers and are valid until its next call; copy them to keep
+// them.
 type Message struct {
 	Type   uint8
 	Repeat uint8
@@ -112,6 +116,22 @@ type Message struct {
 	interrogations [3]Interrogation
 	assignments    [2]SlotAssignment
 
+	// Types 22 and 23 set radio parameters over an area, or for two stations (22).
+	ChannelA, ChannelB uint16
+	TxRx               uint8
+	Power              bool
+	Area               Area
+	Dest1, Dest2       uint32
+	Addressed          bool // also types 25 and 26: DestMMSI is set
+	BandA, BandB       bool
+	ZoneSize           uint8
+	StationType        uint8
+	Interval           uint8
+	Quiet              uint8
+
+	Structured bool   // types 25 and 26: the data begins with a 16-bit application id
+	AppID      uint16 // types 25 and 26
+
 	Text        []byte // types 12 and 14: the safety-related text
 	Callsign    []byte
 	Shipname    []byte // also the aid to navigation's name (type 21), with its extension
@@ -145,6 +165,11 @@ type SlotReservation struct {
 	Number    uint8
 	Timeout   uint8
 	Increment uint16
+}
+
+// Area is a rectangle in 1/10 minute of arc, as types 22 and 23 send it.
+type Area struct {
+	NELon, NELat, SWLon, SWLat int32
 }
 
 // Not-available codes of the standard.
@@ -320,6 +345,14 @@ func (m *Message) decodeBits(bs *bitString, text []byte) error {
 		need = 88
 	case 16:
 		need = 92
+	case 22:
+		need = 145
+	case 23:
+		need = 154
+	case 25:
+		need = 40
+	case 26:
+		need = 60
 	case 20:
 		need = 70
 	case 8:
@@ -541,6 +574,52 @@ func (m *Message) decodeBits(bs *bitString, text []byte) error {
 			m.slots[k] = SlotReservation{Offset: uint16(bs.u(at, 12)), Number: uint8(bs.u(at+12, 4)), Timeout: uint8(bs.u(at+16, 3)), Increment: uint16(bs.u(at+19, 11))}
 		}
 		m.Reservations = m.slots[:k]
+	case 22:
+		m.ChannelA = uint16(bs.u(40, 12))
+		m.ChannelB = uint16(bs.u(52, 12))
+		m.TxRx = uint8(bs.u(64, 4))
+		m.Power = bs.flag(68)
+		// The addressed flag comes after the fields whose meaning it decides.
+		m.Addressed = bs.flag(139)
+		if m.Addressed {
+			m.Dest1 = uint32(bs.u(69, 30))
+			m.Dest2 = uint32(bs.u(104, 30))
+		} else {
+			m.Area = Area{NELon: int32(bs.i(69, 18)), NELat: int32(bs.i(87, 17)), SWLon: int32(bs.i(104, 18)), SWLat: int32(bs.i(122, 17))}
+		}
+		m.BandA = bs.flag(140)
+		m.BandB = bs.flag(141)
+		m.ZoneSize = uint8(bs.u(142, 3))
+	case 23:
+		m.Area = Area{NELon: int32(bs.i(40, 18)), NELat: int32(bs.i(58, 17)), SWLon: int32(bs.i(75, 18)), SWLat: int32(bs.i(93, 17))}
+		m.StationType = uint8(bs.u(110, 4))
+		m.ShipType = uint8(bs.u(114, 8))
+		m.TxRx = uint8(bs.u(144, 2))
+		m.Interval = uint8(bs.u(146, 4))
+		m.Quiet = uint8(bs.u(150, 4))
+	case 25, 26:
+		m.Addressed = bs.flag(38)
+		m.Structured = bs.flag(39)
+		at := 40
+		if m.Addressed {
+			m.DestMMSI = uint32(bs.u(40, 30))
+			at = 70
+		}
+		if m.Structured {
+			m.AppID = uint16(bs.u(at, 16))
+			at += 16
+		}
+		end := n
+		if m.Type == 26 {
+			// A communication state closes the message: a selector bit and 19 bits of
+			// SOTDMA or ITDMA state.
+			end = n - 20
+			m.Radio = uint32(bs.u(n-20, 20))
+		}
+		if end < at {
+			return errorf(0, CauseLength, "payload", "type "+strconv.Itoa(int(m.Type))+" has "+strconv.Itoa(n)+" bits, too few for its header")
+		}
+		m.Data, m.DataBits = bs.bits(at, end-at)
 	case 12:
 		m.SeqNo = uint8(bs.u(38, 2))
 		m.DestMMSI = uint32(bs.u(40, 30))

@@ -92,6 +92,18 @@ var aidTypes = [32]string{
 
 func aidTypeText(a uint8) string { return aidTypes[a&31] }
 
+var stationTypes = [16]string{
+	"All types of mobiles", "Reserved for future use", "All types of Class B mobile stations",
+	"SAR airborne mobile station", "Aid to Navigation station",
+	"Class B shipborne mobile station (IEC62287 only)",
+	"Regional use and inland waterways", "Regional use and inland waterways",
+	"Regional use and inland waterways", "Regional use and inland waterways",
+	"Reserved for future use", "Reserved for future use", "Reserved for future use",
+	"Reserved for future use", "Reserved for future use", "Reserved for future use",
+}
+
+func stationTypeText(s uint8) string { return stationTypes[s&15] }
+
 // TypeName names a message type as the standard does.
 func TypeName(t uint8) string {
 	if int(t) < len(typeNames) && typeNames[t] != "" {

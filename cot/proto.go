@@ -210,7 +210,9 @@ func (d *Detail) unmarshalXMLDetail(x string) error {
 	b = append(b, "<detail>"...)
 	b = append(b, x...)
 	b = append(b, "</detail>"...)
-	s := scanner{b: b, i: len("<detail>")}
+	s := scanners.Get().(*scanner)
+	defer func() { s.b = nil; scanners.Put(s) }()
+	s.b, s.i = b, len("<detail>")
 	err := s.parseDetail(d, []byte("detail"))
 	if err == nil && s.i != len(b) {
 		err = s.fail(s.i, "</detail> in xmlDetail")

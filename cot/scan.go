@@ -84,11 +84,11 @@ func (s *scanner) skipMisc() error {
 		case bytes.HasPrefix(rest, []byte("\xef\xbb\xbf")):
 			s.i += 3
 		case bytes.HasPrefix(rest, []byte("<?")):
-			if err := s.skipPast(s.i+2, "?>", "processing instruction"); err != nil {
+			if err := s.skipPast(s.i+2, "?>"); err != nil {
 				return err
 			}
 		case bytes.HasPrefix(rest, []byte("<!--")):
-			if err := s.skipPast(s.i+4, "-->", "comment"); err != nil {
+			if err := s.skipPast(s.i+4, "-->"); err != nil {
 				return err
 			}
 		case len(rest) < 4 && bytes.HasPrefix([]byte("<!--"), rest):
@@ -104,7 +104,7 @@ func (s *scanner) skipMisc() error {
 }
 
 // skipPast moves past the first occurrence of end at or after from.
-func (s *scanner) skipPast(from int, end, what string) error {
+func (s *scanner) skipPast(from int, end string) error {
 	j := bytes.Index(s.b[from:], []byte(end))
 	if j < 0 {
 		return errIncomplete
@@ -268,13 +268,13 @@ func (s *scanner) next(parent []byte, depth int, text *[]byte) (child []byte, se
 			s.i++
 			return nil, false, 0, true, nil
 		case '?':
-			if err := s.skipPast(s.i+2, "?>", "processing instruction"); err != nil {
+			if err := s.skipPast(s.i+2, "?>"); err != nil {
 				return nil, false, 0, false, err
 			}
 		case '!':
 			switch {
 			case bytes.HasPrefix(rest, []byte("<!--")):
-				if err := s.skipPast(s.i+4, "-->", "comment"); err != nil {
+				if err := s.skipPast(s.i+4, "-->"); err != nil {
 					return nil, false, 0, false, err
 				}
 			case bytes.HasPrefix(rest, []byte("<![CDATA[")):

@@ -55,7 +55,8 @@ type Config struct {
 	// injects none.
 	ViolationsPerHour float64
 	// Patrols, Sensors and Ships (merchant ships on each corridor route) count the actors;
-	// zero means the defaults below and a negative count means none.
+	// zero means the default (for sensors, one every DefaultSensorSpacingKm of the front) and
+	// a negative count means none.
 	Patrols, Sensors, Ships int
 }
 
@@ -63,7 +64,10 @@ type Config struct {
 const (
 	DefaultViolationsPerHour = 4
 	DefaultPatrols           = 6
-	DefaultSensors           = 36
+	// DefaultSensorSpacingKm sets the default number of acoustic sensors: one for every
+	// DefaultSensorSpacingKm of the front (of half a zone's boundary, whose two edges face
+	// each other across the zone), so that most explosions are heard by two or three.
+	DefaultSensorSpacingKm = 20
 	DefaultShips             = 10
 )
 
@@ -94,9 +98,6 @@ func New(judge *rules.Judge, cfg Config) (*Scenario, error) {
 	if cfg.Patrols == 0 {
 		cfg.Patrols = DefaultPatrols
 	}
-	if cfg.Sensors == 0 {
-		cfg.Sensors = DefaultSensors
-	}
 	if cfg.Ships == 0 {
 		cfg.Ships = DefaultShips
 	}
@@ -108,6 +109,7 @@ func New(judge *rules.Judge, cfg Config) (*Scenario, error) {
 	case math.IsNaN(cfg.ViolationsPerHour) || cfg.ViolationsPerHour > 10000:
 		return nil, truce.Errorf(truce.EINVALID, "violations per hour: %v must be at most 10000", cfg.ViolationsPerHour)
 	}
+	defaultSensors := cfg.Sensors == 0
 	cfg.Patrols, cfg.Sensors, cfg.Ships = max(cfg.Patrols, 0), max(cfg.Sensors, 0), max(cfg.Ships, 0)
 	a := judge.Agreement()
 	s := &Scenario{judge: judge, a: a, cfg: cfg, loc: time.UTC}
@@ -121,6 +123,13 @@ func New(judge *rules.Judge, cfg Config) (*Scenario, error) {
 		return nil, err
 	}
 	s.front = f
+	if defaultSensors {
+		km := f.path.length() / 1000
+		if f.line < 0 {
+			km /= 2
+		}
+		s.cfg.Sensors = max(3, int(math.Round(km/DefaultSensorSpacingKm)))
+	}
 	return s, nil
 }
 

@@ -31,8 +31,7 @@ type ship struct {
 	mmsi      int
 	name      string
 	shipType  float64 // AIS ship type: 70 cargo, 80 tanker
-	route     *path
-	lateralM  float64
+	track     path // the route moved sideways by the ship's own distance from it
 	s, dir    float64
 	speed     float64 // metres a second
 	clock     int64
@@ -87,12 +86,11 @@ func (r *run) startVessels() {
 				mmsi:     r.mmsi(),
 				name:     shipWords1[r.rng.IntN(len(shipWords1))] + " " + shipWords2[r.rng.IntN(len(shipWords2))],
 				shipType: []float64{70, 70, 80}[r.rng.IntN(3)],
-				route:    rt.path,
-				lateralM: r.uniform(-0.5, 0.5) * rt.halfM,
-				s:        r.uniform(0, rt.path.length()),
+				track:    shipTrack(rt.path, r.uniform(-0.5, 0.5)*rt.halfM),
 				dir:      1,
 				speed:    r.uniform(9, 14) * knot,
 			}
+			sh.s = r.uniform(0, sh.track.length())
 			if r.rng.IntN(2) == 0 {
 				sh.dir = -1
 			}
@@ -116,6 +114,26 @@ func (r *run) startVessels() {
 			r.schedule(int64(r.uniform(0, radarIntervalS/r.s.cfg.Rate)*float64(time.Second)), w.report)
 		}
 	}
+}
+
+// shipTrack is the route moved lateralM metres to its left, sampled every kilometre. The
+// offset tapers to nothing over the last shipTaperM at either end, where ships converge on the
+// port or the strait the route ends in.
+func shipTrack(route *path, lateralM float64) path {
+	const shipTaperM = 30_000
+	length := route.length()
+	var ls orb.LineString
+	for s := 0.0; ; s += 1000 {
+		s = math.Min(s, length)
+		lat, lon, azi := route.at(s)
+		taper := math.Min(1, math.Min(s, length-s)/shipTaperM)
+		lat, lon = offset(lat, lon, azi, lateralM*taper)
+		ls = append(ls, orb.Point{lon, lat})
+		if s >= length {
+			break
+		}
+	}
+	return newPath(ls)
 }
 
 // mmsi draws a ship's MMSI: nine digits starting with a maritime identification digit of
@@ -153,18 +171,17 @@ func (sh *ship) report(r *run) {
 		return
 	}
 	sh.s += sh.dir * sh.speed * dt
-	if length := sh.route.length(); sh.s < 0 || sh.s > length {
+	if length := sh.track.length(); sh.s < 0 || sh.s > length {
 		sh.s = math.Max(0, math.Min(sh.s, length))
 		sh.dir = -sh.dir
 		sh.portUntil = r.now + int64(r.uniform(2, 6)*float64(time.Hour))
 		r.schedule(sh.portUntil, sh.report)
 		return
 	}
-	lat, lon, azi := sh.route.at(sh.s)
+	lat, lon, azi := sh.track.at(sh.s)
 	if sh.dir < 0 {
 		azi += 180
 	}
-	lat, lon = offset(lat, lon, azi, sh.lateralM*sh.dir)
 	lat, lon = destination(lat, lon, r.uniform(0, 360), math.Abs(r.rng.NormFloat64())*5)
 	sh.seq++
 	o := &truce.Observation{

@@ -103,7 +103,7 @@ proportion (--rate 15 gives about 100,000).`,
 	f.Float64Var(&cfg.Rate, "rate", 1, "how often everything reports, relative to the default (about 7,000 observations a day on notional-east)")
 	f.Float64Var(&cfg.ViolationsPerHour, "violations", sim.DefaultViolationsPerHour, "injected violations an hour, taking the rules in turn; negative for none")
 	f.IntVar(&cfg.Patrols, "patrols", sim.DefaultPatrols, "mission patrols")
-	f.IntVar(&cfg.Sensors, "sensors", sim.DefaultSensors, "acoustic sensors")
+	f.IntVar(&cfg.Sensors, "sensors", 0, "acoustic sensors; 0 for one every 20 km of the front")
 	f.IntVar(&cfg.Ships, "ships", sim.DefaultShips, "merchant ships on each corridor route")
 	return cmd
 }

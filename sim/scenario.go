@@ -68,7 +68,7 @@ const (
 	// DefaultSensorSpacingKm of the front (of half a zone's boundary, whose two edges face
 	// each other across the zone), so that most explosions are heard by two or three.
 	DefaultSensorSpacingKm = 20
-	DefaultShips             = 10
+	DefaultShips           = 10
 )
 
 // Scenario is an agreement and a Config, ready to generate. Each call of Observations runs

@@ -31,7 +31,7 @@ type ship struct {
 	mmsi      int
 	name      string
 	shipType  float64 // AIS ship type: 70 cargo, 80 tanker
-	track     path // the route moved sideways by the ship's own distance from it
+	track     path    // the route moved sideways by the ship's own distance from it
 	s, dir    float64
 	speed     float64 // metres a second
 	clock     int64

@@ -71,6 +71,11 @@ func (d *Decoder) Decode(line int64, b []byte) (*Message, error) {
 		return nil, e
 	}
 	if s.Total == 1 {
+		if len(d.pending) > 0 {
+			// Single sentences age pending messages too, so a lost fragment is reported
+			// MaxAge sentences later even when no other fragment follows.
+			d.expire()
+		}
 		return d.decodePayload(line, s.Payload, s.Fill, s.Tag.Source, s.Tag.UnixMilli)
 	}
 	return d.fragment(line, s)

@@ -277,3 +277,16 @@ func TestTagBlockOfFirstFragmentTagsTheMessage(t *testing.T) {
 		t.Errorf("message source %q time %d, want rcv1 1241544035000", m.Source, m.UnixMilli)
 	}
 }
+
+func TestLostFragmentExpiresWhileOnlySingleSentencesFollow(t *testing.T) {
+	var lost []*Error
+	d := &Decoder{MaxAge: 2, OnExpire: func(e *Error) { lost = append(lost, e) }}
+	for i, l := range []string{type5a1, type1, type1, type1} {
+		if _, err := d.Decode(int64(i+1), []byte(l)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(lost) != 1 || lost[0].Line != 1 || d.Pending() != 0 {
+		t.Errorf("lost %v, %d pending; want the message of line 1 reported and none pending", lost, d.Pending())
+	}
+}

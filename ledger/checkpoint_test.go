@@ -149,3 +149,30 @@ func TestLogKeyReadableByOthersIsRefused(t *testing.T) {
 		t.Errorf("the error shows the key: %v", err)
 	}
 }
+
+// FuzzOpenCheckpoint checks that no note, however malformed, makes OpenCheckpoint panic, and
+// that whatever it accepts carries the log key's valid signature over exactly the checkpoint
+// it returns.
+func FuzzOpenCheckpoint(f *testing.F) {
+	signer, verifier := testKey(f, "truce.example/mission")
+	for _, size := range []int64{1, 10, 1 << 40} {
+		signed, err := SignCheckpoint(Checkpoint{Origin: "truce.example/mission", Size: size}, signer)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(signed)
+	}
+	f.Add([]byte("truce.example/mission\n1\nAAAA\n\n— truce.example/mission AAAAAAAA\n"))
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		c, n, err := OpenCheckpoint(msg, verifier)
+		if err != nil {
+			return
+		}
+		if len(n.Sigs) != 1 || n.Sigs[0].Hash != verifier.KeyHash() {
+			t.Fatalf("accepted a note without the log's signature: %+v", n)
+		}
+		if !strings.HasPrefix(n.Text, string(c.Marshal())) {
+			t.Fatalf("checkpoint %+v is not the signed text %q", c, n.Text)
+		}
+	})
+}

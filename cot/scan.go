@@ -45,6 +45,7 @@ type scanner struct {
 	i     int
 	attrs []rawAttr // attributes of the last start tag; reused
 	text  []byte    // scratch for unescaping; reused
+	norm  []byte    // scratch for normalizing attribute white space; reused
 	// elemText is scratch for the text of a detail element; reused.
 	elemText []byte
 	// extra and links collect a detail's Extra and Links, copied out once at the end.
@@ -378,12 +379,24 @@ func (s *scanner) unescape(dst []byte, off int, raw []byte) ([]byte, error) {
 }
 
 // attrString returns the unescaped value of a as a string.
+// As XML requires, a tab, newline or carriage return written as such in a value reads as a
+// space; written as a character reference (&#10;) it is kept.
 func (s *scanner) attrString(a rawAttr) (string, error) {
-	if bytes.IndexByte(a.value, '&') < 0 {
-		return s.str(a.value), nil
+	v := a.value
+	if bytes.IndexAny(v, "\t\n\r") >= 0 {
+		s.norm = append(s.norm[:0], v...)
+		for i, c := range s.norm {
+			if c == '\t' || c == '\n' || c == '\r' {
+				s.norm[i] = ' '
+			}
+		}
+		v = s.norm
+	}
+	if bytes.IndexByte(v, '&') < 0 {
+		return s.str(v), nil
 	}
 	var err error
-	s.text, err = s.unescape(s.text[:0], a.off, a.value)
+	s.text, err = s.unescape(s.text[:0], a.off, v)
 	return s.str(s.text), err
 }
 

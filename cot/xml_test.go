@@ -277,3 +277,25 @@ func TestDetailModel(t *testing.T) {
 		}
 	}
 }
+
+// TestAttributeWhiteSpace: a newline typed into an attribute reads as a space, as XML
+// requires; one written as &#10; stays a newline, and survives re-encoding.
+func TestAttributeWhiteSpace(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"two\nlines", "two lines"},
+		{"tab\there", "tab here"},
+		{"two&#10;lines", "two\nlines"},
+	} {
+		e, err := UnmarshalXML([]byte(strings.Replace(goodA, "ALPHA", tt.in, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Callsign() != tt.want {
+			t.Errorf("callsign %q read as %q, want %q", tt.in, e.Callsign(), tt.want)
+		}
+		again, err := UnmarshalXML(MarshalXML(e))
+		if err != nil || again.Callsign() != tt.want {
+			t.Errorf("callsign %q after re-encoding: %q, %v", tt.in, again.Callsign(), err)
+		}
+	}
+}

@@ -37,10 +37,32 @@
 // attributes and the point become fields of CotEvent, with times in milliseconds since the
 // Unix epoch. Six detail elements have messages of their own (contact, __group,
 // precisionlocation, status, takv, track), used only when the element fits the message
-// exactly; every other detail element travels as XML text in Detail.xmlDetail.
+// exactly; every other detail element travels as XML text in Detail.xmlDetail. What the
+// protocol has no field for is lost on the way: the version, other attributes of the event
+// element, children of the event other than point and detail, and time below the
+// millisecond.
 //
 // Messages are framed in two ways. On a stream (TCP, TLS), each message is preceded by the
 // byte 0xbf and its length as a protobuf varint. In a mesh datagram (UDP multicast), the
 // payload is preceded by the three bytes 0xbf, 0x01, 0xbf, the 1 being the protocol version
 // (0xbf 0x00 0xbf is followed by XML).
+//
+// # From events to observations
+//
+// A [Mapping] says what an event means to the mission: a self-report of one of the
+// mission's own devices is a patrol position (kept from the parties, never an observation);
+// a marker whose type matches a rule (a-h-G-E-V* a hostile ground vehicle, "." matching any
+// affiliation) becomes a truce.Observation of that rule's kind; anything else is returned
+// as raw with the reason, so nothing is dropped. [DefaultMapping] covers the common ground,
+// air and sea symbols; [LoadMapping] reads a YAML table:
+//
+//	source: cot
+//	own_devices: [ANDROID-*]     # uids of the mission's devices; "*" ends a prefix
+//	affiliations: {}             # CoT affiliation letter -> party id; usually left empty
+//	rules:
+//	  - type: a-.-G-E-V*
+//	    kind: presence.vehicle
+//	  - type: a-.-G-E-W-H*
+//	    kind: presence.weapon
+//	    attrs: {category: howitzer}
 package cot

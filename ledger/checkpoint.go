@@ -105,6 +105,11 @@ func (c *Checkpointer) Checkpoint(ctx context.Context, q Querier) (signed []byte
 	if err != nil {
 		return nil, false, err
 	}
+	if lastNote != nil && !signedBy(lastNote, c.Signer) {
+		// One log, one key: a checkpoint under another key would start another history
+		// that no party's earlier checkpoints can be checked against.
+		return nil, false, fmt.Errorf("ledger: the log's checkpoints are signed by another key than %s+%08x", c.Signer.Name(), c.Signer.KeyHash())
+	}
 	if lastNote != nil && last >= size {
 		return lastNote, false, nil
 	}
@@ -162,4 +167,18 @@ func PublishedCheckpoints(ctx context.Context, q Querier) (sizes []int64, notes 
 		notes = append(notes, signed)
 	}
 	return sizes, notes, rows.Err()
+}
+
+// signedBy reports whether msg carries a signature line of signer's name and key hash.
+func signedBy(msg []byte, signer note.Signer) bool {
+	var unverified *note.UnverifiedNoteError
+	if _, err := note.Open(msg, note.VerifierList()); !errors.As(err, &unverified) {
+		return false
+	}
+	for _, s := range unverified.Note.UnverifiedSigs {
+		if s.Name == signer.Name() && s.Hash == signer.KeyHash() {
+			return true
+		}
+	}
+	return false
 }

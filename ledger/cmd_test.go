@@ -138,6 +138,33 @@ func TestExportCommandWritesAFolderThatVerifies(t *testing.T) {
 	if last := lastLine(stdout); code != 0 || last != "OK: "+out+" verifies" {
 		t.Fatalf("verify: exit %d, last line %q", code, last)
 	}
+	// A key supplied from a file signs instead of the data folder's.
+	keyDir := t.TempDir()
+	if _, _, err := LoadOrCreateKey(keyDir, "mission.key", "truce.example/other"); err != nil {
+		t.Fatal(err)
+	}
+	data2 := t.TempDir()
+	db2 := openDBFile(t, filepath.Join(data2, "truce.db"))
+	appendN(t, db2, 12)
+	db2.Close()
+	out2 := filepath.Join(t.TempDir(), "stick")
+	code, stdout, stderr = run(t, "export", "--data", data2, "--out", out2, "--key", filepath.Join(keyDir, "mission.key"))
+	if code != 0 || !strings.Contains(stdout, "exported truce.example/other: size 12") {
+		t.Fatalf("export with --key: exit %d, %q %q", code, stdout, stderr)
+	}
+	code, stdout, _ = run(t, "verify", "--key", filepath.Join(keyDir, "mission.pub"), out2)
+	if last := lastLine(stdout); code != 0 || !strings.HasPrefix(last, "OK: ") {
+		t.Fatalf("verify of the export signed with --key: exit %d, last line %q", code, last)
+	}
+	code, stdout, _ = run(t, "verify", "--key", filepath.Join(data, LogPubFile), out2)
+	if last := lastLine(stdout); code != 1 || !strings.Contains(last, "FAILED: checkpoint: signature does not verify") {
+		t.Fatalf("verify with the other log's key: exit %d, last line %q", code, last)
+	}
+	// The first log's checkpoints are signed with its own key: another key is refused.
+	code, _, stderr = run(t, "export", "--data", data, "--out", filepath.Join(t.TempDir(), "x"), "--key", filepath.Join(keyDir, "mission.key"))
+	if code != 1 || !strings.Contains(stderr, "the log's checkpoints are signed by another key than truce.example/other+") {
+		t.Fatalf("export with another key: exit %d, %q", code, stderr)
+	}
 	code, _, stderr = run(t, "export", "--data", t.TempDir(), "--out", filepath.Join(t.TempDir(), "x"))
 	if code != 1 || !strings.Contains(stderr, "truce.db does not exist") {
 		t.Errorf("export without a log: exit %d, %q", code, stderr)

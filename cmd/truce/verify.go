@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/mod/sumdb/note"
 	_ "modernc.org/sqlite"
 
 	"github.com/truce-project/truce/ledger"
@@ -69,12 +70,12 @@ at fault.`,
 	verifyCmd.MarkFlagRequired("key")
 	rootCmd.AddCommand(verifyCmd)
 
-	var dataDir, outDir, origin string
+	var dataDir, outDir, origin, signerFile string
 	exportCmd := &cobra.Command{
 		Use:   "export --data DIR --out FOLDER",
 		Short: "Write the mission's log and a signed checkpoint into a folder for truce verify",
 		Long: `Export signs a checkpoint of the log kept in DIR/truce.db (with DIR/log.key, which is
-made on first use with the name --origin) and writes the records, the checkpoint, the
+made on first use with the name --origin, or with the key file --key) and writes the records, the checkpoint, the
 earlier checkpoints and the consistency proofs into FOLDER, which must not exist or be
 empty. Give the parties DIR/log.pub, by another way than the folder, to check it with.`,
 		Args: cobra.NoArgs,
@@ -95,7 +96,12 @@ empty. Give the parties DIR/log.pub, by another way than the folder, to check it
 			if err := ledger.CreateSchema(ctx, db); err != nil {
 				return err
 			}
-			signer, _, err := ledger.LoadOrCreateKey(dataDir, ledger.LogKeyFile, origin)
+			var signer note.Signer
+			if signerFile != "" {
+				signer, _, err = ledger.LoadKey(signerFile)
+			} else {
+				signer, _, err = ledger.LoadOrCreateKey(dataDir, ledger.LogKeyFile, origin)
+			}
 			if err != nil {
 				return err
 			}
@@ -110,6 +116,7 @@ empty. Give the parties DIR/log.pub, by another way than the folder, to check it
 	exportCmd.Flags().StringVar(&dataDir, "data", "truce-data", "the data folder holding truce.db and log.key")
 	exportCmd.Flags().StringVar(&outDir, "out", "", "the folder to write")
 	exportCmd.Flags().StringVar(&origin, "origin", "truce-mission", "the log's name, used only when the key is made")
+	exportCmd.Flags().StringVar(&signerFile, "key", "", "the mission's signing key file, instead of DIR/log.key (mode 0600)")
 	exportCmd.MarkFlagRequired("out")
 	rootCmd.AddCommand(exportCmd)
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"time"
 	"unicode/utf8"
 
@@ -35,7 +34,20 @@ type Record struct {
 	Body json.RawMessage
 }
 
-var kindPattern = regexp.MustCompile(`^[a-z][a-z0-9_.-]{0,63}$`)
+// isKind reports whether k is a record kind: 1 to 64 lowercase letters, digits, '.', '_' or
+// '-', starting with a letter.
+func isKind(k string) bool {
+	if len(k) == 0 || len(k) > 64 || k[0] < 'a' || k[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(k); i++ {
+		c := k[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // NewRecord returns a record of kind for the JSON encoding of v.
 func NewRecord(kind, id string, at time.Time, v any, evidence ...string) (Record, error) {
@@ -70,7 +82,7 @@ func (r Record) MarshalCanonical() ([]byte, error) {
 }
 
 func (r Record) appendCanonical(b []byte) ([]byte, error) {
-	if !kindPattern.MatchString(r.Kind) {
+	if !isKind(r.Kind) {
 		return nil, truce.Errorf(truce.EINVALID, "kind: %q is not a record kind (lowercase letters, digits, '.', '_', '-')", r.Kind)
 	}
 	if !utf8.ValidString(r.ID) {
@@ -106,13 +118,16 @@ func (r Record) appendCanonical(b []byte) ([]byte, error) {
 		}
 		b = append(b, ']')
 	}
+	if !utf8.Valid(r.Body) {
+		return nil, truce.Errorf(truce.EINVALID, "body: not valid UTF-8")
+	}
 	b = append(b, `,"body":`...)
-	var body bytes.Buffer
-	if err := json.Compact(&body, r.Body); err != nil {
+	// Compact writes after what b holds, in b's own storage when it has room.
+	body := bytes.NewBuffer(b)
+	if err := json.Compact(body, r.Body); err != nil {
 		return nil, truce.Errorf(truce.EINVALID, "body: %v", err)
 	}
-	b = append(b, body.Bytes()...)
-	b = append(b, '}')
+	b = append(body.Bytes(), '}')
 	return b, nil
 }
 

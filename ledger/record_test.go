@@ -172,6 +172,9 @@ func TestMarshalCanonicalRefusesIncompleteRecords(t *testing.T) {
 		{"no body", func(r *Record) { r.Body = nil }, "body: required"},
 		{"body not JSON", func(r *Record) { r.Body = json.RawMessage(`{"a":`) }, "body:"},
 		{"uppercase evidence", func(r *Record) { r.Evidence = []string{strings.Repeat("A", 64)} }, "evidence[0]"},
+		{"body with invalid UTF-8", func(r *Record) { r.Body = json.RawMessage("\"\xff\"") }, "body: not valid UTF-8"},
+		{"kind too long", func(r *Record) { r.Kind = strings.Repeat("k", 65) }, "kind:"},
+		{"kind starting with a digit", func(r *Record) { r.Kind = "1finding" }, "kind:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

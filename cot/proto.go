@@ -194,7 +194,7 @@ func fromMillis(field string, ms uint64) (time.Time, error) {
 	if ms == 0 {
 		return time.Time{}, &fieldError{field, "required"}
 	}
-	if ms > math.MaxInt64/uint64(time.Millisecond) {
+	if ms > math.MaxInt64 {
 		return time.Time{}, &fieldError{field, strconv.FormatUint(ms, 10) + " ms is out of range"}
 	}
 	return time.UnixMilli(int64(ms)).UTC(), nil

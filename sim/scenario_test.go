@@ -233,8 +233,19 @@ func TestEveryRuleIsInjectedAndFires(t *testing.T) {
 					if o == nil {
 						t.Fatalf("violation %s: observation %s is not in the output", v.ID, id)
 					}
-					if !o.Time.Equal(v.Time) || o.Lat != v.Lat || o.Lon != v.Lon {
-						t.Errorf("violation %s: time or position differ from observation %s", v.ID, id)
+					if !o.Time.Equal(v.Time) {
+						t.Errorf("violation %s at %s, its observation %s at %s", v.ID, v.Time, id, o.Time)
+					}
+					if km := haversineKm(o.Lat, o.Lon, v.Lat, v.Lon); km*1000 > o.CEm+1 {
+						t.Errorf("violation %s: observation %s is %.0f m from the truth, beyond its ce_m %v", v.ID, id, km*1000, o.CEm)
+					}
+					if v.OriginLat != nil {
+						olat, _ := o.Attrs["origin_lat"].(float64)
+						olon, _ := o.Attrs["origin_lon"].(float64)
+						oce, _ := o.Attrs["origin_ce_m"].(float64)
+						if km := haversineKm(olat, olon, *v.OriginLat, *v.OriginLon); km*1000 > oce+1 {
+							t.Errorf("violation %s: reported origin is %.0f m from the true origin, beyond origin_ce_m %v", v.ID, km*1000, oce)
+						}
 					}
 					ok := false
 					for _, f := range j.Judge(o, nil) {

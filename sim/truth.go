@@ -43,6 +43,8 @@ type Label struct {
 }
 
 // Violation is the truth of one injected violation: what was broken, by whom, when and where.
+// Lat and Lon are where it truly was; its observations report it with an error within their
+// uncertainty (ce_m).
 type Violation struct {
 	ID           string    `json:"id"`
 	Rule         string    `json:"rule"`
@@ -52,7 +54,8 @@ type Violation struct {
 	Lat          float64   `json:"lat"`
 	Lon          float64   `json:"lon"`
 	Observations []string  `json:"observations"`
-	// OriginLat and OriginLon are where fire came from, for fire the rule attributes by origin.
+	// OriginLat and OriginLon are where fire truly came from, for fire the rule attributes by
+	// origin; the observation's origin_lat and origin_lon are within its origin_ce_m of it.
 	OriginLat *float64 `json:"origin_lat,omitempty"`
 	OriginLon *float64 `json:"origin_lon,omitempty"`
 }

@@ -101,11 +101,11 @@ func (r *run) injectRule(ri int) {
 				continue
 			}
 		}
+		// lat, lon is where the thing truly is; the observation reports it with an error
+		// its uncertainty circle covers.
 		o := &truce.Observation{
 			Time:  r.timeAt(r.now),
 			Kind:  kind,
-			Lat:   round6(lat),
-			Lon:   round6(lon),
 			CEm:   r.ce(r.rng.Float64() < 0.6),
 			Attrs: r.violationAttrs(kind, party),
 		}
@@ -123,14 +123,17 @@ func (r *run) injectRule(ri int) {
 			o.Party = party
 			o.CEm = math.Round(r.uniform(200, 500)/10) * 10
 		}
+		lat, lon = round6(lat), round6(lon)
+		o.Lat, o.Lon = r.reported(lat, lon, o.CEm)
 		var originLat, originLon *float64
 		if def.Attribution == truce.AttributeOrigin {
-			olat, olon, ok := r.sidePoint(party, o.Lat, o.Lon, math.NaN(), 2000, 15000)
+			olat, olon, ok := r.sidePoint(party, lat, lon, math.NaN(), 2000, 15000)
 			if !ok {
 				continue
 			}
-			o.Attrs["origin_lat"], o.Attrs["origin_lon"] = olat, olon
-			o.Attrs["origin_ce_m"] = math.Round(r.uniform(100, 800)/10) * 10
+			ce := math.Round(r.uniform(100, 800)/10) * 10
+			o.Attrs["origin_lat"], o.Attrs["origin_lon"] = r.reported(olat, olon, ce)
+			o.Attrs["origin_ce_m"] = ce
 			originLat, originLon = &olat, &olon
 		}
 		rules, findings := r.judged(o)
@@ -156,7 +159,7 @@ func (r *run) injectRule(ri int) {
 		r.violation++
 		v := &Violation{
 			ID: seqID("violation", r.violation), Rule: def.ID, Article: def.Article, Party: party,
-			Time: o.Time, Lat: o.Lat, Lon: o.Lon, Observations: []string{o.ID},
+			Time: o.Time, Lat: lat, Lon: lon, Observations: []string{o.ID},
 			OriginLat: originLat, OriginLon: originLon,
 		}
 		r.emit(o, Label{ID: o.ID, Source: o.Source, Generator: GenInjected, Violation: true, Rules: rules,
@@ -164,6 +167,14 @@ func (r *run) injectRule(ri int) {
 		return
 	}
 	r.failed++
+}
+
+// reported is where an observer reports a thing truly at lat, lon with uncertainty ceM: off by
+// a distance drawn from a half-normal of scale ceM/2, at most ceM, in any direction.
+func (r *run) reported(lat, lon, ceM float64) (float64, float64) {
+	d := math.Min(math.Abs(r.rng.NormFloat64())*ceM/2, ceM)
+	lat, lon = destination(lat, lon, r.uniform(0, 360), d)
+	return round6(lat), round6(lon)
 }
 
 // confirms reports whether the findings hold one of rule inside its place, attributed to party

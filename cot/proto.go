@@ -157,32 +157,32 @@ func unmarshalProto(b []byte) (*Event, error) {
 		return nil, fe
 	}
 	if pd := ev.Detail; pd != nil {
-		if err := e.Detail.unmarshalXMLDetail(pd.XmlDetail); err != nil {
-			return nil, err
-		}
 		d := &e.Detail
-		// The messages come first in the event only when the XML did not already carry
-		// the element; a sender should never send both.
-		if c := pd.Contact; c != nil && d.Contact == nil {
+		// The messages first: an element of the same name in xmlDetail is then a second
+		// one, kept in Extra, as it was when the event was written.
+		if c := pd.Contact; c != nil {
 			d.Contact = &Contact{Callsign: c.Callsign, Endpoint: c.Endpoint}
 		}
-		if g := pd.Group; g != nil && d.Group == nil {
+		if g := pd.Group; g != nil {
 			d.Group = &Group{Name: g.Name, Role: g.Role}
 		}
-		if p := pd.PrecisionLocation; p != nil && d.PrecisionLocation == nil {
+		if p := pd.PrecisionLocation; p != nil {
 			d.PrecisionLocation = &PrecisionLocation{GeoPointSrc: p.Geopointsrc, AltSrc: p.Altsrc}
 		}
-		if s := pd.Status; s != nil && d.Status == nil {
+		if s := pd.Status; s != nil {
 			d.Status = &Status{Battery: strconv.FormatUint(uint64(s.Battery), 10)}
 		}
-		if t := pd.Takv; t != nil && d.Takv == nil {
+		if t := pd.Takv; t != nil {
 			d.Takv = &Takv{Device: t.Device, Platform: t.Platform, OS: t.Os, Version: t.Version}
 		}
-		if t := pd.Track; t != nil && d.Track == nil {
+		if t := pd.Track; t != nil {
 			d.Track = &Track{
 				Speed:  strconv.FormatFloat(t.Speed, 'f', -1, 64),
 				Course: strconv.FormatFloat(t.Course, 'f', -1, 64),
 			}
+		}
+		if err := d.unmarshalXMLDetail(pd.XmlDetail); err != nil {
+			return nil, err
 		}
 	}
 	return e, nil

@@ -299,3 +299,23 @@ func TestAttributeWhiteSpace(t *testing.T) {
 		}
 	}
 }
+
+// TestSecondContactSurvivesProtobuf: when a detail has two contacts, the first (modelled,
+// sent as a Contact message) stays first after TAK protocol, the second stays in Extra.
+func TestSecondContactSurvivesProtobuf(t *testing.T) {
+	e, err := UnmarshalXML([]byte(strings.Replace(goodA, `<contact callsign="ALPHA"/>`, `<contact callsign="ALPHA"/><contact callsign="SECOND"/>`, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := MarshalProto(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := UnmarshalProto(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Callsign() != "ALPHA" || string(p.Detail.Extra) != `<contact callsign="SECOND"/>` {
+		t.Errorf("after protobuf: callsign %q, extra %q", p.Callsign(), p.Detail.Extra)
+	}
+}

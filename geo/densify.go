@@ -19,6 +19,14 @@ const densifyTolM = 0.02
 // walks one piece at a time, works on a nearly straight curve.
 const maxPieceDeg = 0.1
 
+// maxEdgePieces caps the pieces of one edge. It is reached only by edges thousands of
+// kilometres long near a pole, which no agreement draws; capping them keeps a mistyped
+// coordinate from exhausting memory (and loosens the tolerance only on such edges).
+const maxEdgePieces = 1 << 16
+
+// maxPieces caps the densified pieces of one line or zone, about 500 MB of index.
+const maxPieces = 4 << 20
+
 // lonLat is a vertex as GeoJSON gives it, in degrees.
 type lonLat struct{ lon, lat float64 }
 
@@ -44,7 +52,7 @@ func densifyEdgeTol(out []lonLat, a, b lonLat, tolM, maxDeg float64) []lonLat {
 	if dev := arcDeviation(a, b, 1); dev > tol {
 		n = max(n, int(math.Ceil(math.Sqrt(dev/tol))))
 	}
-	for iter := 0; iter < 8 && n < 1<<20; iter++ {
+	for iter := 0; iter < 8 && n < maxEdgePieces; iter++ {
 		worst := 0.0
 		// The deviation is largest where the edge is most poleward; test both end pieces.
 		worst = math.Max(worst, arcDeviation(a, b, n))
@@ -54,6 +62,7 @@ func densifyEdgeTol(out []lonLat, a, b lonLat, tolM, maxDeg float64) []lonLat {
 		}
 		n = int(math.Ceil(float64(n) * math.Sqrt(worst/tol) * 1.05))
 	}
+	n = min(n, maxEdgePieces)
 	for i := 0; i < n; i++ {
 		t := float64(i) / float64(n)
 		out = append(out, lonLat{a.lon + t*dlon, a.lat + t*dlat})

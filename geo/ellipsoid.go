@@ -116,7 +116,7 @@ func (t *segIndex) exactDistanceM(p s2.Point, lat, lon, thetaMin float64) float6
 	if lim > math.Pi {
 		lim = math.Pi
 	}
-	return t.minExact(p, s1.ChordAngleFromAngle(s1.Angle(lim)), func(i int) float64 {
+	return t.minExact(p, s1.ChordAngleFromAngle(s1.Angle(lim)), 4*densifyTolM, func(i int) float64 {
 		return pieceDistanceM(lat, lon, t.la[i], t.lb[i], pieceParam(p, t.a[i], t.b[i]))
 	})
 }

@@ -149,7 +149,11 @@ func buildLine(l *truce.Line) (lineGeom, error) {
 		return lineGeom{}, fmt.Errorf("a line needs at least 2 distinct points, it has %d", distinctCount(path, 2))
 	}
 	g := lineGeom{id: l.ID, where: l.Where, path: path}
-	g.segs.addPath(densifyPath(path, false), false)
+	dense := densifyPath(path, false)
+	if len(dense) > maxPieces {
+		return g, fmt.Errorf("the line is too long to index: %d pieces after densification, at most %d", len(dense), maxPieces)
+	}
+	g.segs.addPath(dense, false)
 	g.segs.build()
 	// A degree of latitude or longitude is at most 111.7 km anywhere on WGS84, so a planar
 	// tolerance of coarseTolM/111700 degrees keeps the simplified line within coarseTolM.
@@ -267,9 +271,13 @@ func buildPolygonZone(g *zoneGeom, area orb.MultiPolygon) error {
 	if err := checkRings(g.rings); err != nil {
 		return err
 	}
+	pieces := 0
 	for _, rings := range g.rings {
 		for _, vs := range rings {
 			dense := densifyPath(vs, true)
+			if pieces += len(dense); pieces > maxPieces {
+				return fmt.Errorf("the area is too large to index: more than %d pieces after densification", maxPieces)
+			}
 			pts := make([]s2.Point, len(dense))
 			for i, v := range dense {
 				pts[i] = pointOf(v)
@@ -327,13 +335,24 @@ type lineNear struct {
 // It must not allocate.
 //
 // Coordinates outside [-90, 90] × [-180, 180], NaN or a negative ceM are the caller's to
-// reject; Locate does not crash on them but its answer for them means nothing.
+// reject; Locate does not crash on them, and puts such a point outside every zone at an
+// unknown (NaN) distance from every line.
 func (e *Engine) Locate(lat, lon, ceM float64, loc *Location) {
 	if loc.engine != e {
 		e.prepare(loc)
 	}
 	if !(ceM > 0) {
 		ceM = 0
+	}
+	if !validLonLat(lonLat{lon, lat}) {
+		// A point that is nowhere is in no zone and at no known distance from any line.
+		for i := range loc.Zones {
+			loc.Zones[i] = Outside
+		}
+		for i := range loc.Lines {
+			loc.Lines[i] = LineStatus{DistanceM: math.NaN()}
+		}
+		return
 	}
 	p := pointOf(lonLat{lon, lat})
 	loc.lat, loc.lon = lat, lon
@@ -375,6 +394,12 @@ func (e *Engine) locateLine(i int, p s2.Point, ceM float64, loc *Location) {
 		}
 	} else {
 		segs = &l.coarse
+	}
+	if seg < 0 {
+		// Only arithmetic gone wrong (an extreme ceM) gets here; report the line as unknown.
+		n.seg, n.estM, n.errM, n.marginM, n.theta = 0, math.NaN(), 0, math.NaN(), math.NaN()
+		loc.Lines[i] = LineStatus{DistanceM: math.NaN()}
+		return
 	}
 	n.seg = seg
 	foot := s2.Project(p, segs.a[seg], segs.b[seg])

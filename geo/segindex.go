@@ -196,31 +196,46 @@ func (t *segIndex) nearest(p s2.Point, limit s1.ChordAngle) (int, s1.ChordAngle)
 }
 
 // minExact returns the smallest of exact(i) over the pieces i within chord angle limit of p,
-// or +Inf when there is none. It is the slow path: exact computes a geodesic distance.
-func (t *segIndex) minExact(p s2.Point, limit s1.ChordAngle, exact func(i int) float64) float64 {
+// or +Inf when there is none. It is the slow path: exact computes a geodesic distance in
+// metres. Each result also narrows the search, since no piece more than best/kMin away on
+// the sphere (plus slackM) can be nearer on the ellipsoid; nearer boxes go first so that it
+// narrows quickly.
+func (t *segIndex) minExact(p s2.Point, limit s1.ChordAngle, slackM float64, exact func(i int) float64) float64 {
 	best := math.Inf(1)
 	if len(t.nodes) == 0 {
 		return best
 	}
+	lim := float64(limit)
+	pv := p.Vector
 	var stack [96]int32
 	stack[0] = 0
 	sp := 1
 	for sp > 0 {
 		sp--
 		n := &t.nodes[stack[sp]]
-		if n.dist2(p.Vector) > float64(limit) {
+		if n.dist2(pv) > lim {
 			continue
 		}
 		if n.left < 0 {
 			for i := n.lo; i < n.hi; i++ {
-				if s2.IsDistanceLess(p, t.a[i], t.b[i], limit.Successor()) {
-					best = math.Min(best, exact(int(i)))
+				if t.arcs[i].chord2(pv, math.Inf(1)) > lim {
+					continue
+				}
+				if d := exact(int(i)); d < best {
+					best = d
+					if a := (best + slackM) / kMin; a < math.Pi {
+						lim = math.Min(lim, float64(s1.ChordAngleFromAngle(s1.Angle(a))))
+					}
 				}
 			}
 			continue
 		}
 		if sp+2 <= len(stack) {
-			stack[sp], stack[sp+1] = n.left, n.right
+			l, r := n.left, n.right
+			if t.nodes[l].dist2(pv) < t.nodes[r].dist2(pv) {
+				l, r = r, l
+			}
+			stack[sp], stack[sp+1] = l, r
 			sp += 2
 		}
 	}

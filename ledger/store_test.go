@@ -102,7 +102,6 @@ func hashBytes(p []tlog.Hash) [][]byte {
 }
 
 func TestTreeBuilderAgreesWithTlog(t *testing.T) {
-	var leaves []tlog.Hash
 	stored := []tlog.Hash{}
 	reader := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
 		out := make([]tlog.Hash, len(idx))
@@ -119,7 +118,6 @@ func TestTreeBuilderAgreesWithTlog(t *testing.T) {
 			t.Fatal(err)
 		}
 		stored = append(stored, h...)
-		leaves = append(leaves, tlog.RecordHash(data))
 		if got := tb.add(tlog.RecordHash(data)); !equalHashes(got, h) {
 			t.Fatalf("record %d: stored hashes %v, tlog.StoredHashes %v", n, got, h)
 		}

@@ -14,6 +14,7 @@ import (
 type path struct {
 	lat, lon []float64
 	cum      []float64 // cum[i] is the distance in metres from the start to vertex i
+	azi      []float64 // azi[i] is the initial azimuth of the edge from vertex i to i+1
 }
 
 func newPath(ls orb.LineString) path {
@@ -26,9 +27,11 @@ func newPath(ls orb.LineString) path {
 		p.lon = append(p.lon, pt[0])
 	}
 	p.cum = make([]float64, len(p.lat))
+	p.azi = make([]float64, len(p.lat))
 	for i := 1; i < len(p.lat); i++ {
-		d, _ := inverse(p.lat[i-1], p.lon[i-1], p.lat[i], p.lon[i])
+		d, azi := inverse(p.lat[i-1], p.lon[i-1], p.lat[i], p.lon[i])
 		p.cum[i] = p.cum[i-1] + d
+		p.azi[i-1] = azi
 	}
 	return p
 }
@@ -65,8 +68,7 @@ func (p *path) at(s float64) (lat, lon, azi float64) {
 	}
 	lat = p.lat[lo] + f*(p.lat[hi]-p.lat[lo])
 	lon = p.lon[lo] + f*(p.lon[hi]-p.lon[lo])
-	_, azi = inverse(p.lat[lo], p.lon[lo], p.lat[hi], p.lon[hi])
-	return lat, lon, azi
+	return lat, lon, p.azi[lo]
 }
 
 // offset returns the point leftM metres to the left of a traveller at lat, lon heading azi

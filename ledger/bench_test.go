@@ -78,7 +78,7 @@ func BenchmarkAppendLoggedBatch(b *testing.B) {
 // BenchmarkAppendLoggedBatch is compared with.
 func BenchmarkInsertBatchWithoutLog(b *testing.B) {
 	ctx := context.Background()
-	db := benchDB(b, 0)
+	db := benchDB(b, 10*benchBatch)
 	batch := records(b, 0, benchBatch)
 	var next int64
 	b.ResetTimer()

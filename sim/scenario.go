@@ -47,12 +47,14 @@ type Config struct {
 	Hours float64
 	Seed  uint64
 	// Rate scales how often every actor reports: patrol sightings, acoustic events, ship
-	// position reports. Zero means 1, which on notional-east gives about 7,000 observations a
-	// day; the count grows in proportion (0.5 about 3,500; 15 about 100,000).
+	// position reports. Zero means 1, which on notional-east gives about 5,400 observations a
+	// day (seed 1); the count grows in proportion: 0.5 gives about 2,700, 20 about 107,000.
 	Rate float64
 	// ViolationsPerHour is the mean number of injected violations an hour, spread over the
-	// agreement's rules in turn. Zero means DefaultViolationsPerHour; a negative value
-	// injects none.
+	// agreement's rules in turn. Patrols report what is injected, so violations of rules
+	// about anything but vessels are injected only while patrols are on shift (06:00–18:00
+	// local time): a day at the default holds about 50. Zero means
+	// DefaultViolationsPerHour; a negative value injects none.
 	ViolationsPerHour float64
 	// Patrols, Sensors and Ships (merchant ships on each corridor route) count the actors;
 	// zero means the default (for sensors, one every DefaultSensorSpacingKm of the front) and

@@ -30,8 +30,8 @@ truth (every observation's label, the injected violations, the fire events) as J
 
 The output depends only on the agreement, --start, --hours, --seed and the rates: the same
 flags give the same bytes. --rate scales how often everything reports; at the default of 1
-a day on examples/notional-east is about 7,000 observations, and the count grows in
-proportion (--rate 15 gives about 100,000).`,
+a day on examples/notional-east is about 5,400 observations, and the count grows in
+proportion (--rate 20 gives about 107,000).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dir == "" {
@@ -100,7 +100,7 @@ proportion (--rate 15 gives about 100,000).`,
 	f.StringVar(&out, "out", "", "observations file (NDJSON); standard output when empty or -")
 	f.StringVar(&truthPath, "truth", "", "ground truth file (JSON); not written when empty")
 	f.StringVar(&start, "start", sim.DefaultStart.Format(time.RFC3339), "start time (RFC 3339)")
-	f.Float64Var(&cfg.Rate, "rate", 1, "how often everything reports, relative to the default (about 7,000 observations a day on notional-east)")
+	f.Float64Var(&cfg.Rate, "rate", 1, "how often everything reports, relative to the default (about 5,400 observations a day on notional-east)")
 	f.Float64Var(&cfg.ViolationsPerHour, "violations", sim.DefaultViolationsPerHour, "injected violations an hour, taking the rules in turn; negative for none")
 	f.IntVar(&cfg.Patrols, "patrols", sim.DefaultPatrols, "mission patrols")
 	f.IntVar(&cfg.Sensors, "sensors", 0, "acoustic sensors; 0 for one every 20 km of the front")

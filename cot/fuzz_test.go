@@ -124,8 +124,23 @@ func FuzzProtoDecoder(f *testing.F) {
 			if err != nil {
 				continue
 			}
-			if _, err := UnmarshalXML(MarshalXML(e)); err != nil {
+			x, err := UnmarshalXML(MarshalXML(e))
+			if err != nil {
 				t.Fatalf("event from protobuf does not survive XML: %v\n%s", err, MarshalXML(e))
+			}
+			if !reflect.DeepEqual(shown(x), shown(e)) {
+				t.Fatalf("event from protobuf changed through XML:\n%+v\n%+v", shown(x), shown(e))
+			}
+			m, err := MarshalProto(e)
+			if err != nil {
+				t.Fatalf("event from protobuf cannot be written as protobuf: %v", err)
+			}
+			p, err := UnmarshalProto(m)
+			if err != nil {
+				t.Fatalf("event from protobuf does not survive protobuf: %v", err)
+			}
+			if !reflect.DeepEqual(shown(p), shown(e)) {
+				t.Fatalf("event from protobuf changed through protobuf:\n%+v\n%+v", shown(p), shown(e))
 			}
 		}
 	})

@@ -91,12 +91,24 @@ func Verify(dir string, logKey note.Verifier, trusted []byte) (*Verified, error)
 		want[e.Size] = tlog.Hash{}
 	}
 
-	leaves, err := hashRecords(filepath.Join(dir, ExportRecords), want)
+	records := filepath.Join(dir, ExportRecords)
+	var tree treeBuilder
+	err = hashRecords(records, func(h tlog.Hash) {
+		tree.add(h)
+		if _, ok := want[tree.n]; ok {
+			want[tree.n] = tree.root()
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
-	n := int64(len(leaves))
-	if n != cp.Size || treeRoot(leaves) != cp.Hash {
+	if tree.n != cp.Size || tree.root() != cp.Hash {
+		// Only now are the leaf hashes kept, to find the record at fault: verifying a
+		// sound export needs memory for the tree's right edge only.
+		var leaves []tlog.Hash
+		if err := hashRecords(records, func(h tlog.Hash) { leaves = append(leaves, h) }); err != nil {
+			return nil, err
+		}
 		return nil, locate(dir, cp, leaves, earlier, want)
 	}
 
@@ -176,17 +188,15 @@ func readEarlier(dir string, logKey note.Verifier, cp Checkpoint) ([]Checkpoint,
 	return out, nil
 }
 
-// hashRecords returns the leaf hash of every record in the records file, and fills want with
-// the roots of the trees of the first k records for each size k in it.
-func hashRecords(path string, want map[int64]tlog.Hash) ([]tlog.Hash, error) {
+// hashRecords calls add with the leaf hash of each record in the records file, in order.
+func hashRecords(path string, add func(tlog.Hash)) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &VerifyError{Record: 0, Err: fmt.Errorf("%w: the records cannot be read: %v", ErrTampered, err)}
+		return &VerifyError{Record: 0, Err: fmt.Errorf("%w: the records cannot be read: %v", ErrTampered, err)}
 	}
 	defer f.Close()
 	r := bufio.NewReaderSize(f, 1<<20)
-	var leaves []tlog.Hash
-	var tree treeBuilder
+	var n int64
 	var long []byte
 	for {
 		line, err := r.ReadSlice('\n')
@@ -204,18 +214,14 @@ func hashRecords(path string, want map[int64]tlog.Hash) ([]tlog.Hash, error) {
 			if rec[len(rec)-1] == '\n' {
 				rec = rec[:len(rec)-1]
 			}
-			h := tlog.RecordHash(rec)
-			leaves = append(leaves, h)
-			tree.add(h)
-			if _, ok := want[tree.n]; ok {
-				want[tree.n] = tree.root()
-			}
+			add(tlog.RecordHash(rec))
+			n++
 		}
 		if err == io.EOF {
-			return leaves, nil
+			return nil
 		}
 		if err != nil {
-			return nil, &VerifyError{Record: int64(len(leaves)), Err: fmt.Errorf("%w: reading %s: %v", ErrTampered, ExportRecords, err)}
+			return &VerifyError{Record: n, Err: fmt.Errorf("%w: reading %s: %v", ErrTampered, ExportRecords, err)}
 		}
 	}
 }

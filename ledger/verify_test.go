@@ -337,3 +337,31 @@ func TestExportRefusesAFolderInUseAndAnEmptyLog(t *testing.T) {
 		t.Errorf("folder in use: %v", err)
 	}
 }
+
+func TestVerifyReadsRecordsLongerThanItsBuffer(t *testing.T) {
+	ctx := context.Background()
+	m := newMissionLog(t)
+	appendN(t, m.db, 2)
+	big, err := NewRecord(KindDecision, "big", t0, map[string]string{"note": strings.Repeat("x", 3<<20)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, _ := m.db.BeginTx(ctx, nil)
+	if _, err := Append(ctx, tx, big); err != nil {
+		t.Fatal(err)
+	}
+	tx.Commit()
+	appendN(t, m.db, 2)
+	dir := filepath.Join(t.TempDir(), "export")
+	if _, err := Export(ctx, m.db, m.signer, dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Verify(dir, m.verifier, nil); err != nil {
+		t.Fatalf("export with a 3 MiB record: %v", err)
+	}
+	editLines(t, dir, func(l [][]byte) [][]byte { l[2][2<<20] = 'y'; return l })
+	var ve *VerifyError
+	if _, err := Verify(dir, m.verifier, nil); !errors.As(err, &ve) || ve.Record != 2 {
+		t.Fatalf("error %v, want record 2 at fault", err)
+	}
+}

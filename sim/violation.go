@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math"
+	"time"
 
 	truce "github.com/truce-project/truce"
 	"github.com/truce-project/truce/geo"
@@ -21,6 +22,9 @@ const (
 	violationTries     = 400
 	violationNearTries = 150 // of which the first are near a patrol
 	violationNearMaxM  = 8000
+	// duplicateShare is the share of patrol-reported violations that a second patrol reports
+	// too.
+	duplicateShare = 0.25
 )
 
 type injector struct {
@@ -164,9 +168,61 @@ func (r *run) injectRule(ri int) {
 		}
 		r.emit(o, Label{ID: o.ID, Source: o.Source, Generator: GenInjected, Violation: true, Rules: rules,
 			Injected: v, InjectedID: v.ID})
+		if src != nil && len(r.patrols) > 1 && r.rng.Float64() < duplicateShare {
+			r.duplicate(def, v, o, src)
+		}
 		return
 	}
 	r.failed++
+}
+
+// duplicate has a second patrol report violation v, first reported as o by patrol first, a
+// little later and with its own error of position, as happens when two patrols pass the same
+// place; fusion must recognise the two as one. The report is kept only if the rule fires on
+// it as on the first.
+func (r *run) duplicate(def *truce.Rule, v *Violation, o *truce.Observation, first *patrol) {
+	i := r.rng.IntN(len(r.patrols) - 1)
+	if r.patrols[i] == first {
+		i = len(r.patrols) - 1
+	}
+	second := r.patrols[i]
+	at := r.now + int64(r.uniform(5, 30)*float64(time.Minute))
+	if at >= r.end {
+		return
+	}
+	o2 := &truce.Observation{
+		Time:  r.timeAt(at),
+		Kind:  o.Kind,
+		CEm:   r.ce(r.rng.Float64() < 0.4),
+		Party: o.Party,
+		Attrs: cloneAttrs(o.Attrs),
+	}
+	o2.Lat, o2.Lon = r.reported(v.Lat, v.Lon, o2.CEm)
+	if v.OriginLat != nil {
+		ce, _ := o.Attrs["origin_ce_m"].(float64)
+		o2.Attrs["origin_lat"], o2.Attrs["origin_lon"] = r.reported(*v.OriginLat, *v.OriginLon, ce)
+	}
+	rules, findings := r.judged(o2)
+	if !r.confirms(def.ID, v.Party, findings) {
+		return
+	}
+	second.seq++
+	o2.Source, o2.ID = second.id, seqID(second.id, second.seq)
+	v.Observations = append(v.Observations, o2.ID)
+	r.emit(o2, Label{ID: o2.ID, Source: o2.Source, Generator: GenInjected, Violation: true, Rules: rules,
+		Injected: v, InjectedID: v.ID})
+}
+
+// cloneAttrs copies attributes deeply enough that no two observations share a map.
+func cloneAttrs(m map[string]any) map[string]any {
+	c := make(map[string]any, len(m))
+	for k, v := range m {
+		if sub, ok := v.(map[string]any); ok {
+			v = cloneAttrs(sub)
+		}
+		c[k] = v
+	}
+	return c
 }
 
 // reported is where an observer reports a thing truly at lat, lon with uncertainty ceM: off by

@@ -1,0 +1,118 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	truce "github.com/truce-project/truce"
+)
+
+// getEvents streams server-sent events: "finding" for each new finding the caller may see and
+// "observation" for each new observation (analysts and admins only). Events of one stored
+// observation go out together and the last carries the id "seq"; a client that reconnects with
+// Last-Event-ID (or ?last_event_id=) resumes after it, from the store, so nothing is missed. A
+// client that gives no id starts with what arrives next.
+func (s *Server) getEvents(w http.ResponseWriter, r *http.Request, tok *truce.Token) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		writeError(w, truce.Errorf(truce.EINTERNAL, "streaming is not supported by this connection"))
+		return
+	}
+	last := s.pipeline.Feed().Last()
+	resume := r.Header.Get("Last-Event-ID")
+	if resume == "" {
+		resume = r.URL.Query().Get("last_event_id")
+	}
+	if resume != "" {
+		n, err := strconv.ParseInt(resume, 10, 64)
+		if err != nil || n < 0 {
+			writeError(w, truce.Errorf(truce.EINVALID, "Last-Event-ID: %q is not an event id", resume))
+			return
+		}
+		last = n
+	}
+	s.streams.Add(1)
+	defer s.streams.Add(-1)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriterSize(w, 32<<10)
+	bw.WriteString("retry: 2000\n\n")
+	bw.Flush()
+	flusher.Flush()
+
+	ctx := r.Context()
+	feed := s.pipeline.Feed()
+	for {
+		events, err := s.store.Events(ctx, last, 500)
+		if err != nil {
+			return
+		}
+		for i := range events {
+			writeEvent(bw, &events[i], tok)
+			last = events[i].Seq
+		}
+		if len(events) > 0 {
+			if bw.Flush() != nil {
+				return
+			}
+			flusher.Flush()
+		}
+		if len(events) == 500 {
+			continue // more to catch up on
+		}
+		// Wait for news, with a keep-alive comment so proxies keep the connection open.
+		wait, cancel := context.WithTimeout(ctx, s.opt.KeepAlive)
+		_, more := feed.Wait(wait, last)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		if !more {
+			if _, err := bw.WriteString(": keep-alive\n\n"); err != nil || bw.Flush() != nil {
+				return
+			}
+			flusher.Flush()
+		}
+	}
+}
+
+// writeEvent writes the events of e that tok may see; the last written carries e.Seq as id.
+func writeEvent(bw *bufio.Writer, e *truce.Event, tok *truce.Token) {
+	insider := tok.Role == truce.RoleAdmin || tok.Role == truce.RoleAnalyst
+	var visibleFindings []*truce.Finding
+	for i := range e.Findings {
+		f := &e.Findings[i]
+		if visible(f, tok) {
+			redact(f, tok)
+			visibleFindings = append(visibleFindings, f)
+		}
+	}
+	for i, f := range visibleFindings {
+		writeSSE(bw, "finding", f, e.Seq, !insider && i == len(visibleFindings)-1)
+	}
+	if insider {
+		writeSSE(bw, "observation", e.Observation, e.Seq, true)
+	}
+}
+
+func writeSSE(bw *bufio.Writer, event string, v any, seq int64, withID bool) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	bw.WriteString("event: ")
+	bw.WriteString(event)
+	bw.WriteString("\ndata: ")
+	bw.Write(data)
+	if withID {
+		bw.WriteString("\nid: ")
+		bw.WriteString(strconv.FormatInt(seq, 10))
+	}
+	bw.WriteString("\n\n")
+}

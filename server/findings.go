@@ -1,0 +1,89 @@
+package server
+
+import (
+	"net/http"
+
+	truce "github.com/truce-project/truce"
+)
+
+type findingsReply struct {
+	Findings []truce.Finding `json:"findings"`
+	Next     string          `json:"next,omitempty"`
+}
+
+// getFindings lists findings. A liaison sees only the findings attributed to its party, and
+// never their sources; an observer sees what is published, which until findings can be
+// reviewed and verified is nothing.
+func (s *Server) getFindings(w http.ResponseWriter, r *http.Request, tok *truce.Token) {
+	q := r.URL.Query()
+	f := truce.FindingFilter{Kind: q.Get("kind"), Rule: q.Get("rule"), Party: q.Get("party"), Zone: q.Get("zone"), Status: q.Get("status"), Cursor: q.Get("cursor")}
+	if f.Status != "" && f.Status != truce.StatusInside && f.Status != truce.StatusPossible {
+		writeError(w, truce.Errorf(truce.EINVALID, "status: %q is not inside or possible", f.Status))
+		return
+	}
+	var err error
+	if f.From, f.To, err = timeRange(q.Get("from"), q.Get("to")); err == nil {
+		if f.BBox, err = parseBBox(q.Get("bbox")); err == nil {
+			f.Limit, err = parseLimit(q.Get("limit"))
+		}
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	switch tok.Role {
+	case truce.RoleObserver:
+		writeJSON(w, http.StatusOK, findingsReply{Findings: []truce.Finding{}})
+		return
+	case truce.RoleLiaison:
+		if f.Party != "" && f.Party != tok.Party {
+			writeJSON(w, http.StatusOK, findingsReply{Findings: []truce.Finding{}})
+			return
+		}
+		f.Party = tok.Party
+	}
+	list, next, err := s.store.Findings(r.Context(), f)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	for i := range list {
+		redact(&list[i], tok)
+	}
+	if list == nil {
+		list = []truce.Finding{}
+	}
+	writeJSON(w, http.StatusOK, findingsReply{Findings: list, Next: next})
+}
+
+func (s *Server) getFinding(w http.ResponseWriter, r *http.Request, tok *truce.Token) {
+	f, err := s.store.Finding(r.Context(), r.PathValue("id"))
+	if err == nil && !visible(f, tok) {
+		// Not "forbidden": that would confirm to a party that the finding exists.
+		err = truce.Errorf(truce.ENOTFOUND, "no finding %q", r.PathValue("id"))
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	redact(f, tok)
+	writeJSON(w, http.StatusOK, f)
+}
+
+// visible reports whether tok may see finding f at all.
+func visible(f *truce.Finding, tok *truce.Token) bool {
+	switch tok.Role {
+	case truce.RoleAdmin, truce.RoleAnalyst:
+		return true
+	case truce.RoleLiaison:
+		return f.Party == tok.Party
+	}
+	return false
+}
+
+// redact removes from f what tok's role may not see: the mission's sources are its own.
+func redact(f *truce.Finding, tok *truce.Token) {
+	if tok.Role != truce.RoleAdmin && tok.Role != truce.RoleAnalyst {
+		f.Source = ""
+	}
+}

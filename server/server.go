@@ -1,0 +1,104 @@
+// Package server is the mission's HTTP API and its pages: observations come in through
+// POST /api/v1/observations and go down the ingest pipeline; findings, observations, the
+// agreement and a live feed of server-sent events go out, each filtered by the role of the
+// caller's token. Errors are JSON objects with a code and a message, mapped from the error
+// codes of package truce in one place (errors.go).
+package server
+
+import (
+	"context"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	truce "github.com/truce-project/truce"
+	"github.com/truce-project/truce/ingest"
+)
+
+// Options tune the server. Zero values take the defaults.
+type Options struct {
+	// MaxBodyBytes bounds one request body (default 32 MiB).
+	MaxBodyBytes int64
+	// KeepAlive is how often an idle event stream gets a comment line (default 15 s).
+	KeepAlive time.Duration
+}
+
+// Server serves the API of one mission.
+type Server struct {
+	store    truce.Store
+	pipeline *ingest.Pipeline
+	opt      Options
+	mux      *http.ServeMux
+	ready    atomic.Bool
+	started  time.Time
+	metrics  http.Handler
+	mapSVG   []byte
+	streams  atomic.Int64
+}
+
+// New returns a server over the pipeline and its store. It is not ready (GET /readyz answers
+// 503) until SetReady.
+func New(s truce.Store, p *ingest.Pipeline, opt Options) *Server {
+	if opt.MaxBodyBytes <= 0 {
+		opt.MaxBodyBytes = 32 << 20
+	}
+	if opt.KeepAlive <= 0 {
+		opt.KeepAlive = 15 * time.Second
+	}
+	srv := &Server{store: s, pipeline: p, opt: opt, mux: http.NewServeMux(), started: time.Now()}
+	reg := p.Stats().Registry
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "truce_ingest_queue_depth", Help: "Batches waiting for the writer."}, func() float64 { return float64(p.QueueDepth()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "truce_event_streams", Help: "Open /events streams."}, func() float64 { return float64(srv.streams.Load()) }),
+	)
+	srv.metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	srv.mapSVG = renderMap(p.Judge())
+	srv.routes()
+	return srv
+}
+
+// SetReady marks the server as accepting observations.
+func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Who may call what. Every API route names the roles allowed; anything else is refused with
+// 403 and audited.
+var (
+	submitters = []truce.Role{truce.RoleAdmin, truce.RoleMonitor, truce.RoleAnalyst}
+	insiders   = []truce.Role{truce.RoleAdmin, truce.RoleAnalyst}
+	readers    = []truce.Role{truce.RoleAdmin, truce.RoleAnalyst, truce.RoleLiaison, truce.RoleObserver}
+)
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "uptime_s": int(time.Since(s.started).Seconds())})
+	})
+	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if !s.ready.Load() {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "starting"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ready"})
+	})
+	s.mux.Handle("GET /metrics", s.allow(insiders, func(w http.ResponseWriter, r *http.Request, _ *truce.Token) {
+		s.metrics.ServeHTTP(w, r)
+	}))
+	s.mux.Handle("POST /api/v1/observations", s.allow(submitters, s.postObservations))
+	s.mux.Handle("GET /api/v1/observations", s.allow(insiders, s.getObservations))
+	s.mux.Handle("GET /api/v1/findings", s.allow(readers, s.getFindings))
+	s.mux.Handle("GET /api/v1/findings/{id}", s.allow(readers, s.getFinding))
+	s.mux.Handle("GET /api/v1/agreement", s.allow(readers, s.getAgreement))
+	s.mux.Handle("GET /api/v1/agreement/map.svg", s.allow(readers, s.getMap))
+	s.mux.Handle("GET /api/v1/events", s.allow(readers, s.getEvents))
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, truce.Errorf(truce.ENOTFOUND, "no endpoint %s %s", r.Method, r.URL.Path))
+	})
+	s.mux.Handle("/", pageHandler())
+}
+
+// Drain stops answering as ready, so load balancers stop sending, before shutdown.
+func (s *Server) Drain(ctx context.Context) { s.SetReady(false) }

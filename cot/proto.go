@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/cot/internal/takpb"
 )
 
@@ -38,13 +39,20 @@ func trackFits(t *Track) bool {
 	return ok1 && ok2
 }
 
-// MarshalProto returns the TAK protocol version 1 TakMessage for e, without framing.
+// MarshalProto returns the TAK protocol version 1 TakMessage for e, without framing. An
+// event the protocol cannot carry (a time before 1970) is a *truce.Error with code
+// truce.EINVALID.
 func MarshalProto(e *Event) ([]byte, error) {
 	m, err := toProto(e)
 	if err != nil {
-		return nil, err
+		return nil, truce.Errorf(truce.EINVALID, "cot: event %q: %v", e.UID, err)
 	}
-	return proto.Marshal(m)
+	b, err := proto.Marshal(m)
+	if err != nil {
+		// Strings that are not UTF-8 are the only way to get here: protobuf refuses them.
+		return nil, truce.Errorf(truce.EINVALID, "cot: event %q: %v", e.UID, err)
+	}
+	return b, nil
 }
 
 func toProto(e *Event) (*takpb.TakMessage, error) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/truce-project/truce"
 	"github.com/truce-project/truce/cot"
 )
 
@@ -131,10 +132,11 @@ func runCOT(cmd *cobra.Command, args []string, fromProto bool, out func(*bufio.W
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		if err := out(w, e); err != nil {
-			var de *cot.DecodeError
-			if errors.As(err, &de) {
+			// An event that cannot be written in the output form is bad input too; a
+			// failure to write is not.
+			if truce.ErrorCode(err) == truce.EINVALID {
 				bad++
-				fmt.Fprintf(stderr, "%s: event %q: %v\n", name, e.UID, err)
+				fmt.Fprintf(stderr, "%s: %v\n", name, err)
 				continue
 			}
 			w.Flush()

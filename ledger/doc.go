@@ -69,11 +69,12 @@
 //	proofs/SIZE        the consistency proof from that checkpoint to this one, one base64
 //	                   hash per line
 //
-// For one record, InclusionProof writes its audit path and the signed checkpoint in the C2SP
-// tlog-proof format, which CheckInclusion checks with the record and the verifier key.
-//
 // The verifier hashes the records again and recomputes the tree; its root must be the signed
 // one. The leaf hashes are redundant for that, and are there to name the record at fault when
 // it is not: once they are shown to make the signed root themselves, the first record whose
 // hash differs from its leaf hash is the one altered, removed or moved.
+//
+// For one record, InclusionProof writes its audit path and the signed checkpoint in the C2SP
+// tlog-proof format, which CheckInclusion checks with the record and the verifier key: a
+// party can show one record to another without handing over the whole log.
 package ledger

@@ -64,9 +64,9 @@ func Size(ctx context.Context, q Querier) (int64, error) {
 // (3,840 bytes) still fit in one 4 KiB database page, so reading one hash reads one page.
 const hashesPerRow = 120
 
-// insertChunk is how many rows one INSERT statement writes. SQLite allows 32,766 parameters
-// and PostgreSQL 65,535 per statement; 256 rows keeps the statement small and the round trips
-// few.
+// insertChunk is how many rows one INSERT statement writes. SQLite binds numbered parameters
+// by name, at a cost that grows with their number, so statements of a few dozen rows were
+// faster than longer ones; they keep the round trips few all the same.
 const insertChunk = 32
 
 // Append adds records to the end of the log inside tx and returns the index of the first.
@@ -96,7 +96,7 @@ func Append(ctx context.Context, tx *sql.Tx, records ...Record) (int64, error) {
 	// StoredHashCount(n) is the index of the first stored hash of record n. They are what
 	// tlog.StoredHashes returns for each record in turn (a test holds them to it), computed
 	// here from the tree's right edge, which is read once, instead of through a HashReader
-	// per record: that halves the cost of logging a record.
+	// per record, which allocated and looked up every hash it combined.
 	base := tlog.StoredHashCount(n)
 	edge, err := readRightEdge(ctx, tx, n)
 	if err != nil {

@@ -31,7 +31,7 @@ type lineGeom struct {
 	segs      segIndex
 	path      []lonLat // the cleaned vertices as given
 	// coarse indexes the line simplified to within coarseTolM, so that a point far from the
-	// line is placed with a handful of pieces; see locateLine.
+	// line is placed with fewer pieces; see locateLine.
 	coarse segIndex
 	// reachM is the largest distance from this line that any zone or rule of the agreement
 	// measures. Beyond it (plus the point's uncertainty) no decision depends on the exact
@@ -42,10 +42,10 @@ type lineGeom struct {
 // coarseTolM is how far the simplified line used for distant points may stray from the line.
 // It is also the most that LineStatus.DistanceM can be off for a point beyond every distance
 // the agreement measures from that line.
-const coarseTolM = 50
+const coarseTolM = 50.0
 
 // coarseArcTolM is the densification tolerance of the simplified line.
-const coarseArcTolM = 2
+const coarseArcTolM = 2.0
 
 type zoneShape uint8
 
@@ -377,23 +377,20 @@ func (e *Engine) locateLine(i int, p s2.Point, ceM float64, loc *Location) {
 	n := &loc.near[i]
 	n.exactM = math.NaN()
 	// The simplified line is within coarseTolM of the line, so the distance to it brackets
-	// the distance to the line. When even the lower end of the bracket is beyond every
-	// distance the agreement measures from this line (and the uncertainty circle), the
-	// simplified line answers; otherwise its distance is a tight first bound for the search
-	// of the full line, which then looks at few pieces.
-	segs := &l.segs
-	cseg, cca := l.coarse.nearest(p, s1.InfChordAngle())
-	ctheta := cca.Angle().Radians()
-	tol := (coarseTolM + coarseArcTolM + densifyTolM) / kMin
-	seg, ca := cseg, cca
-	if (ctheta-tol)*kMin <= l.reachM+ceM+1 {
-		limit := s1.ChordAngleFromAngle(s1.Angle(ctheta + tol + 1e-9))
-		seg, ca = l.segs.nearest(p, limit)
-		if seg < 0 {
-			seg, ca = l.segs.nearest(p, s1.InfChordAngle())
-		}
-	} else {
-		segs = &l.coarse
+	// the distance to the line. When even the low end of the bracket is beyond every
+	// distance the agreement measures from this line (and the uncertainty circle), the point
+	// is far and the simplified line answers; otherwise its distance is a tight first bound
+	// for the search of the full line, which then looks at few pieces.
+	segs := &l.coarse
+	seg, ca := l.coarse.nearest(p, s1.InfChordAngle())
+	ctheta := ca.Angle().Radians()
+	if tol := (coarseTolM + coarseArcTolM + densifyTolM) / kMin; (ctheta-tol)*kMin <= l.reachM+ceM+1 {
+		segs = &l.segs
+		seg, ca = l.segs.nearest(p, s1.ChordAngleFromAngle(s1.Angle(ctheta+tol+1e-9)))
+	}
+	if seg < 0 {
+		// Rounding at the very edge of the bound; search without one.
+		seg, ca = segs.nearest(p, s1.InfChordAngle())
 	}
 	if seg < 0 {
 		// Only arithmetic gone wrong (an extreme ceM) gets here; report the line as unknown.

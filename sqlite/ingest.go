@@ -1,0 +1,449 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/truce-project/truce"
+)
+
+// IngestHook runs inside Ingest's transaction, after the batch is written and before it is
+// committed, with the events the batch stored (duplicates left out) in seq order. Whatever it
+// writes with tx is committed with the batch, or rolled back with it: this is how the mission's
+// log records each observation in the same transaction that stores it. An error from the hook
+// fails the whole batch.
+type IngestHook func(ctx context.Context, tx *sql.Tx, stored []truce.Event) error
+
+// SetIngestHook installs h (nil removes it) for the batches that begin after it returns.
+func (db *DB) SetIngestHook(h IngestHook) {
+	db.hookMu.Lock()
+	db.hook = h
+	db.hookMu.Unlock()
+}
+
+// Rows per INSERT statement. One statement of many rows costs much less than as many
+// statements of one row (each has to be bound, stepped and reset, and crosses database/sql);
+// SQLite allows 32,766 parameters, and past a few dozen rows the saving no longer grows. A
+// chunk is cut into statements of 64, 32, ... 1 rows (40 rows run as 32 + 8), so that a few
+// statements, all prepared when the file is opened, serve every batch size. They have to be
+// prepared then: the write connection is the only one, and inside a transaction it is busy.
+const maxRowsPerInsert = 64
+
+// rowCounts are the sizes of the prepared INSERT statements, largest first.
+var rowCounts = []int{64, 32, 16, 8, 4, 2, 1}
+
+const observationInsertColumns = `seq, source, id, time, kind, lat, lon, ce_m, party, attrs, evidence, raw`
+const findingInsertColumns = `pos, id, seq, rule, article, title, observation, source, kind, time, lat, lon, zone, party,
+	attribution, severity, confidence, status, explanation, agreement`
+
+// insertSQL is an INSERT of rows rows of cols columns into table, ending with tail.
+func insertSQL(table, columns string, cols, rows int, tail string) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " (" + columns + ") VALUES ")
+	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	b.WriteString(tail)
+	return b.String()
+}
+
+// ingestStmts holds the INSERT statements Ingest uses, by number of rows.
+type ingestStmts struct {
+	observations map[int]*sql.Stmt
+	findings     map[int]*sql.Stmt
+}
+
+func prepareIngest(ctx context.Context, write *sql.DB) (*ingestStmts, error) {
+	s := &ingestStmts{observations: map[int]*sql.Stmt{}, findings: map[int]*sql.Stmt{}}
+	for _, n := range rowCounts {
+		st, err := write.PrepareContext(ctx, insertSQL("observations", observationInsertColumns, 12, n,
+			" ON CONFLICT (source, id) DO NOTHING"))
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		s.observations[n] = st
+		if st, err = write.PrepareContext(ctx, insertSQL("findings", findingInsertColumns, 20, n, "")); err != nil {
+			s.close()
+			return nil, err
+		}
+		s.findings[n] = st
+	}
+	return s, nil
+}
+
+func (s *ingestStmts) close() error {
+	var errs []error
+	for _, cache := range []map[int]*sql.Stmt{s.observations, s.findings} {
+		for _, st := range cache {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// rowsPerInsert is the largest statement size that fits in n rows.
+func rowsPerInsert(n int) int {
+	for _, c := range rowCounts {
+		if c <= n {
+			return c
+		}
+	}
+	return 0
+}
+
+// Ingest stores a batch in one transaction; see truce.Store. A batch that SQLite cannot
+// represent (a nil observation, a time outside the years 1678 to 2262 that nanoseconds since
+// 1970 can count, a coordinate that is not a number) is refused whole with an EINVALID error
+// naming the place in the batch and the field, before anything is written.
+//
+// Sequence numbers are given here, not by SQLite: the batch's observations are numbered on
+// from the largest seq stored, in batch order, and inserted with INSERT ... ON CONFLICT
+// (source, id) DO NOTHING, many rows a statement. A statement that changed fewer rows than it
+// was given met duplicates (stored before, or earlier in the batch), and the duplicates are
+// the rows whose seq is not in the table afterwards. The number a duplicate was offered is
+// never used, so seq increases through the batches but may skip.
+func (db *DB) Ingest(ctx context.Context, batch []truce.Judged) (dup []bool, seq []int64, err error) {
+	if err := checkBatch(batch); err != nil {
+		return nil, nil, err
+	}
+	dup = make([]bool, len(batch))
+	seq = make([]int64, len(batch))
+	if len(batch) == 0 {
+		return dup, seq, nil
+	}
+
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, nil, internal(err, "ingest: begin")
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+			dup, seq = nil, nil
+		}
+	}()
+
+	// The statements run with a context that is never done: the driver would otherwise start
+	// a goroutine per statement to watch ctx. The transaction itself watches ctx (a cancelled
+	// ctx rolls it back), and the loops look at ctx between statements.
+	bg := context.Background()
+	var next int64
+	if err := tx.QueryRowContext(bg, `SELECT COALESCE(MAX(seq), 0) + 1 FROM observations`).Scan(&next); err != nil {
+		return nil, nil, internal(err, "ingest: next seq")
+	}
+
+	var enc encoder
+	args := make([]any, 0, maxRowsPerInsert*12)
+	for lo := 0; lo < len(batch); {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, internal(err, "ingest: batch of %d stopped at [%d]", len(batch), lo)
+		}
+		hi := lo + rowsPerInsert(len(batch)-lo)
+		args = args[:0]
+		for i := lo; i < hi; i++ {
+			o := batch[i].Observation
+			attrs, err := enc.attrs(o.Attrs)
+			if err != nil {
+				return nil, nil, truce.Errorf(truce.EINVALID, "batch[%d]: observation %q of %q: attrs: %v", i, o.ID, o.Source, err)
+			}
+			evidence, err := enc.evidence(o.Evidence)
+			if err != nil {
+				return nil, nil, truce.Errorf(truce.EINVALID, "batch[%d]: observation %q of %q: evidence: %v", i, o.ID, o.Source, err)
+			}
+			var raw any
+			if o.Raw != nil {
+				raw = o.Raw
+			}
+			seq[i] = next + int64(i-lo)
+			args = append(args, seq[i], o.Source, o.ID, o.Time.UnixNano(), o.Kind, o.Lat, o.Lon, o.CEm, o.Party,
+				attrs, evidence, raw)
+		}
+		res, err := tx.StmtContext(bg, db.ingest.observations[hi-lo]).ExecContext(bg, args...)
+		if err != nil {
+			return nil, nil, internal(err, "ingest: batch[%d:%d]", lo, hi)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return nil, nil, internal(err, "ingest: batch[%d:%d]: rows affected", lo, hi)
+		}
+		if int(n) < hi-lo {
+			if err := markDuplicates(tx, next, batch[lo:hi], dup[lo:hi], seq[lo:hi]); err != nil {
+				return nil, nil, internal(err, "ingest: batch[%d:%d]: duplicates", lo, hi)
+			}
+		}
+		next += int64(hi - lo)
+		lo = hi
+	}
+
+	if err := db.insertFindings(ctx, tx, batch, dup, seq); err != nil {
+		return nil, nil, err
+	}
+
+	db.hookMu.RLock()
+	hook := db.hook
+	db.hookMu.RUnlock()
+	if hook != nil {
+		events := make([]truce.Event, 0, len(batch))
+		for i := range batch {
+			if !dup[i] {
+				events = append(events, truce.Event{Seq: seq[i], Observation: batch[i].Observation, Findings: batch[i].Findings})
+			}
+		}
+		if err := hook(ctx, tx, events); err != nil {
+			return nil, nil, internal(err, "ingest: hook")
+		}
+	}
+
+	if err := ctx.Err(); err != nil {
+		return nil, nil, internal(err, "ingest: batch of %d cancelled before commit", len(batch))
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, nil, internal(err, "ingest: commit batch of %d", len(batch))
+	}
+	return dup, seq, nil
+}
+
+// markDuplicates finds which rows of a chunk numbered from first were not inserted: their
+// seq is not in the table. It sets their dup and zeroes their seq.
+func markDuplicates(tx *sql.Tx, first int64, chunk []truce.Judged, dup []bool, seq []int64) error {
+	rows, err := tx.QueryContext(context.Background(), `SELECT seq FROM observations WHERE seq >= ? AND seq < ? ORDER BY seq`,
+		first, first+int64(len(chunk)))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for i := range dup {
+		dup[i] = true
+	}
+	for rows.Next() {
+		var s int64
+		if err := rows.Scan(&s); err != nil {
+			return err
+		}
+		dup[s-first] = false
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := range dup {
+		if dup[i] {
+			seq[i] = 0
+		}
+	}
+	return nil
+}
+
+// A finding's pos, its rowid, is the seq of its observation times 4096 plus its place among
+// the observation's findings: rowid order is then the order findings were stored, and the
+// findings of a run of events are one range of rowids, read without an index on seq.
+const (
+	findingsPerObservationBits = 12
+	maxFindingsPerObservation  = 1 << findingsPerObservationBits
+)
+
+func findingPos(seq int64, k int) int64 { return seq<<findingsPerObservationBits | int64(k) }
+
+// insertFindings stores the findings of the observations that were not duplicates.
+func (db *DB) insertFindings(ctx context.Context, tx *sql.Tx, batch []truce.Judged, dup []bool, seq []int64) error {
+	type place struct{ i, k int } // batch[i].Findings[k]
+	var todo []place
+	for i := range batch {
+		if !dup[i] {
+			for k := range batch[i].Findings {
+				todo = append(todo, place{i, k})
+			}
+		}
+	}
+	bg := context.Background()
+	args := make([]any, 0, maxRowsPerInsert*20)
+	for lo := 0; lo < len(todo); {
+		if err := ctx.Err(); err != nil {
+			return internal(err, "ingest: stopped at the findings of batch[%d]", todo[lo].i)
+		}
+		hi := lo + rowsPerInsert(len(todo)-lo)
+		args = args[:0]
+		for _, p := range todo[lo:hi] {
+			f := &batch[p.i].Findings[p.k]
+			args = append(args, findingPos(seq[p.i], p.k), f.ID, seq[p.i], f.Rule, f.Article, f.Title, f.Observation, f.Source, f.Kind,
+				f.Time.UnixNano(), f.Lat, f.Lon, f.Zone, f.Party, f.Attribution, f.Severity, f.Confidence, f.Status,
+				f.Explanation, f.Agreement)
+		}
+		if _, err := tx.StmtContext(bg, db.ingest.findings[hi-lo]).ExecContext(bg, args...); err != nil {
+			first, last := todo[lo], todo[hi-1]
+			return internal(err, "ingest: findings from batch[%d].Findings[%d] (%q) to batch[%d].Findings[%d] (%q)",
+				first.i, first.k, batch[first.i].Findings[first.k].ID, last.i, last.k, batch[last.i].Findings[last.k].ID)
+		}
+		lo = hi
+	}
+	return nil
+}
+
+// The times a column of unix nanoseconds can hold.
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+// checkBatch refuses what the tables cannot hold, naming the place in the batch and the field.
+func checkBatch(batch []truce.Judged) error {
+	for i := range batch {
+		o := batch[i].Observation
+		if o == nil {
+			return truce.Errorf(truce.EINVALID, "batch[%d]: no observation", i)
+		}
+		if err := checkTime(o.Time); err != nil {
+			return truce.Errorf(truce.EINVALID, "batch[%d]: observation %q of %q: time: %v", i, o.ID, o.Source, err)
+		}
+		for _, c := range [...]struct {
+			name string
+			v    float64
+		}{{"lat", o.Lat}, {"lon", o.Lon}, {"ce_m", o.CEm}} {
+			if math.IsNaN(c.v) {
+				return truce.Errorf(truce.EINVALID, "batch[%d]: observation %q of %q: %s: not a number", i, o.ID, o.Source, c.name)
+			}
+		}
+		if n := len(batch[i].Findings); n > maxFindingsPerObservation {
+			return truce.Errorf(truce.EINVALID, "batch[%d]: observation %q of %q: %d findings, more than the %d the store keeps for one observation",
+				i, o.ID, o.Source, n, maxFindingsPerObservation)
+		}
+		for k := range batch[i].Findings {
+			f := &batch[i].Findings[k]
+			if err := checkTime(f.Time); err != nil {
+				return truce.Errorf(truce.EINVALID, "batch[%d]: finding[%d] %q: time: %v", i, k, f.ID, err)
+			}
+			for _, c := range [...]struct {
+				name string
+				v    float64
+			}{{"lat", f.Lat}, {"lon", f.Lon}, {"confidence", f.Confidence}} {
+				if math.IsNaN(c.v) {
+					return truce.Errorf(truce.EINVALID, "batch[%d]: finding[%d] %q: %s: not a number", i, k, f.ID, c.name)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func checkTime(t time.Time) error {
+	if t.Before(minTime) || t.After(maxTime) {
+		return truce.Errorf(truce.EINVALID, "%s is outside the years 1678 to 2262 the store can hold", t.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// encoder turns attrs and evidence into JSON text, reusing its buffer between observations.
+type encoder struct {
+	buf  []byte
+	keys []string
+}
+
+// attrs returns the JSON of m as a string, or nil (SQL NULL) for a nil map. The flat maps
+// observations carry (strings, numbers, booleans, nulls) are written by hand with their keys
+// sorted, as encoding/json would, at a fraction of its cost; anything else goes through
+// encoding/json.
+func (e *encoder) attrs(m map[string]any) (any, error) {
+	if m == nil {
+		return nil, nil
+	}
+	e.keys = e.keys[:0]
+	for k, v := range m {
+		if !plainJSONString(k) || !plainJSONValue(v) {
+			b, err := json.Marshal(m)
+			if err != nil {
+				return nil, err
+			}
+			return string(b), nil
+		}
+		e.keys = append(e.keys, k)
+	}
+	sort.Strings(e.keys)
+	e.buf = append(e.buf[:0], '{')
+	for i, k := range e.keys {
+		if i > 0 {
+			e.buf = append(e.buf, ',')
+		}
+		e.buf = append(e.buf, '"')
+		e.buf = append(e.buf, k...)
+		e.buf = append(e.buf, '"', ':')
+		switch v := m[k].(type) {
+		case nil:
+			e.buf = append(e.buf, "null"...)
+		case bool:
+			e.buf = strconv.AppendBool(e.buf, v)
+		case string:
+			e.buf = append(e.buf, '"')
+			e.buf = append(e.buf, v...)
+			e.buf = append(e.buf, '"')
+		case float64:
+			// The shortest decimal that reads back as the same float64; JSON allows the
+			// exponent form 'g' may choose.
+			e.buf = strconv.AppendFloat(e.buf, v, 'g', -1, 64)
+		}
+	}
+	e.buf = append(e.buf, '}')
+	return string(e.buf), nil
+}
+
+// plainJSONValue reports whether attrs writes v by hand: a null, a boolean, a finite number,
+// or a string needing no escapes.
+func plainJSONValue(v any) bool {
+	switch v := v.(type) {
+	case nil, bool:
+		return true
+	case float64:
+		return !math.IsNaN(v) && !math.IsInf(v, 0)
+	case string:
+		return plainJSONString(v)
+	}
+	return false
+}
+
+// evidence returns the JSON array of hashes, or nil for none. Evidence is hex, so the common
+// case needs no escaping and is written by hand; anything else goes through encoding/json.
+func (e *encoder) evidence(hashes []string) (any, error) {
+	if hashes == nil {
+		return nil, nil
+	}
+	e.buf = append(e.buf[:0], '[')
+	for i, h := range hashes {
+		if !plainJSONString(h) {
+			b, err := json.Marshal(hashes)
+			if err != nil {
+				return nil, err
+			}
+			return string(b), nil
+		}
+		if i > 0 {
+			e.buf = append(e.buf, ',')
+		}
+		e.buf = append(e.buf, '"')
+		e.buf = append(e.buf, h...)
+		e.buf = append(e.buf, '"')
+	}
+	e.buf = append(e.buf, ']')
+	return string(e.buf), nil
+}
+
+// plainJSONString reports whether s can stand between quotes in JSON as it is: printable
+// ASCII with no quote or backslash, and none of the characters encoding/json escapes for HTML.
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,137 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// migration is one step of the schema. Versions start at 1 and follow each other without gaps;
+// a migration, once released, is never edited: a change is a new migration.
+type migration struct {
+	version int
+	name    string
+	stmts   []string
+}
+
+// migrations is the schema, oldest first.
+var migrations = []migration{
+	{
+		version: 1,
+		name:    "observations, findings, tokens, audit",
+		stmts: []string{
+			`CREATE TABLE observations (
+				seq      INTEGER PRIMARY KEY,
+				source   TEXT    NOT NULL,
+				id       TEXT    NOT NULL,
+				time     INTEGER NOT NULL,
+				kind     TEXT    NOT NULL,
+				lat      REAL    NOT NULL,
+				lon      REAL    NOT NULL,
+				ce_m     REAL    NOT NULL,
+				party    TEXT    NOT NULL,
+				attrs    TEXT,
+				evidence TEXT,
+				raw      BLOB,
+				UNIQUE (source, id)
+			)`,
+			`CREATE TABLE findings (
+				pos         INTEGER PRIMARY KEY,
+				id          TEXT    NOT NULL UNIQUE,
+				seq         INTEGER NOT NULL,
+				rule        TEXT    NOT NULL,
+				article     TEXT    NOT NULL,
+				title       TEXT    NOT NULL,
+				observation TEXT    NOT NULL,
+				source      TEXT    NOT NULL,
+				kind        TEXT    NOT NULL,
+				time        INTEGER NOT NULL,
+				lat         REAL    NOT NULL,
+				lon         REAL    NOT NULL,
+				zone        TEXT    NOT NULL,
+				party       TEXT    NOT NULL,
+				attribution TEXT    NOT NULL,
+				severity    TEXT    NOT NULL,
+				confidence  REAL    NOT NULL,
+				status      TEXT    NOT NULL,
+				explanation TEXT    NOT NULL,
+				agreement   TEXT    NOT NULL
+			)`,
+			// An index entry ends with the rowid, so each of these also serves "this value,
+			// after this cursor, in rowid order" without a sort.
+			`CREATE INDEX findings_time ON findings (time)`,
+			`CREATE INDEX findings_rule ON findings (rule)`,
+			`CREATE INDEX findings_party ON findings (party)`,
+			`CREATE INDEX findings_zone ON findings (zone)`,
+			`CREATE INDEX findings_kind ON findings (kind)`,
+			`CREATE TABLE tokens (
+				id          TEXT    PRIMARY KEY,
+				name        TEXT    NOT NULL,
+				role        TEXT    NOT NULL,
+				party       TEXT    NOT NULL,
+				created     INTEGER NOT NULL,
+				revoked     INTEGER,
+				secret_hash BLOB    NOT NULL UNIQUE
+			)`,
+			`CREATE TABLE audit (
+				seq     INTEGER PRIMARY KEY,
+				time    INTEGER NOT NULL,
+				token   TEXT    NOT NULL,
+				role    TEXT    NOT NULL,
+				action  TEXT    NOT NULL,
+				outcome TEXT    NOT NULL,
+				detail  TEXT    NOT NULL,
+				remote  TEXT    NOT NULL
+			)`,
+		},
+	},
+}
+
+// ErrSchemaTooNew is the cause of Open's error for a file written by a newer version of truce.
+var ErrSchemaTooNew = errors.New("the database was written by a newer version of truce")
+
+// migrate brings the schema up to the last of ms in one transaction: either every missing
+// migration is applied or none is.
+func (db *DB) migrate(ctx context.Context, ms []migration) error {
+	for i, m := range ms {
+		if m.version != i+1 {
+			return fmt.Errorf("sqlite: migration %q has version %d, want %d", m.name, m.version, i+1)
+		}
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", db.path, err)
+	}
+	defer tx.Rollback()
+
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY,
+		name    TEXT    NOT NULL,
+		applied INTEGER NOT NULL
+	)`); err != nil {
+		return fmt.Errorf("sqlite: %s: create schema_migrations: %w", db.path, err)
+	}
+	var current int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("sqlite: %s: read schema version: %w", db.path, err)
+	}
+	if current > len(ms) {
+		return fmt.Errorf("sqlite: %s is at schema version %d and this truce knows versions up to %d: %w; upgrade truce to open it",
+			db.path, current, len(ms), ErrSchemaTooNew)
+	}
+	for _, m := range ms[current:] {
+		for _, stmt := range m.stmts {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("sqlite: %s: migration %d (%s): %w", db.path, m.version, m.name, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)`,
+			m.version, m.name, db.now().UnixNano()); err != nil {
+			return fmt.Errorf("sqlite: %s: record migration %d: %w", db.path, m.version, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: %s: commit migrations: %w", db.path, err)
+	}
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -317,5 +318,48 @@ func TestSecondContactSurvivesProtobuf(t *testing.T) {
 	}
 	if p.Callsign() != "ALPHA" || string(p.Detail.Extra) != `<contact callsign="SECOND"/>` {
 		t.Errorf("after protobuf: callsign %q, extra %q", p.Callsign(), p.Detail.Extra)
+	}
+}
+
+// TestConcurrentDecodingKeepsEventsIntact decodes the corpus from several goroutines at
+// once, holding on to every event: scanners are shared through a pool and strings are cut
+// from their memory, so an event decoded later must never change one decoded before.
+func TestConcurrentDecodingKeepsEventsIntact(t *testing.T) {
+	names, events := corpus(t)
+	want := make(map[string]string)
+	for _, n := range names {
+		e, err := UnmarshalXML(events[n])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[n] = string(MarshalXML(e))
+	}
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			var kept []*Event
+			for i := 0; i < 20; i++ {
+				for _, n := range names {
+					e, err := UnmarshalXML(events[n])
+					if err != nil {
+						errs <- err
+						return
+					}
+					kept = append(kept, e)
+				}
+			}
+			for i, e := range kept {
+				if n := names[i%len(names)]; string(MarshalXML(e)) != want[n] {
+					errs <- fmt.Errorf("%s changed after later events were decoded", n)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -162,8 +162,9 @@ func (db *DB) Ingest(ctx context.Context, batch []truce.Judged) (dup []bool, seq
 			if err != nil {
 				return nil, nil, truce.Errorf(truce.EINVALID, "batch[%d]: observation %q of %q: evidence: %v", i, o.ID, o.Source, err)
 			}
+			// No bytes are stored as NULL, like nil ones: they read back as nil.
 			var raw any
-			if o.Raw != nil {
+			if len(o.Raw) > 0 {
 				raw = o.Raw
 			}
 			seq[i] = next + int64(i-lo)

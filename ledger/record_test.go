@@ -223,3 +223,39 @@ func FuzzParseRecord(f *testing.F) {
 		}
 	})
 }
+
+// TestNewRecordEncodesAsAnyRecord holds the shortcut for bodies that NewRecord marshalled
+// itself to the general encoding, and checks that a body replaced afterwards is checked.
+func TestNewRecordEncodesAsAnyRecord(t *testing.T) {
+	for i := 0; i < 20; i++ {
+		o := observation(i)
+		o.Attrs["note"] = "<&> \u2028 é \x01"
+		r, err := ObservationRecord(o, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fast, err := r.MarshalCanonical()
+		if err != nil {
+			t.Fatal(err)
+		}
+		general := r
+		general.Body = bytes.Clone(r.Body)
+		slow, err := general.MarshalCanonical()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(fast, slow) {
+			t.Fatalf("observation %d:\nshortcut %s\n general %s", i, fast, slow)
+		}
+	}
+	r, _ := NewRecord(KindDecision, "x", t0, map[string]int{"a": 1})
+	r.Body = json.RawMessage(`{"a": 1,`)
+	if _, err := r.MarshalCanonical(); err == nil {
+		t.Fatal("a body replaced after NewRecord was not checked")
+	}
+	r, _ = NewRecord(KindDecision, "x", t0, map[string]int{"a": 1})
+	r.Body = append(r.Body[:0:0], "{ \"a\" : 1 }"...)
+	if c, err := r.MarshalCanonical(); err != nil || !strings.HasSuffix(string(c), `"body":{"a":1}}`) {
+		t.Fatalf("replaced body encoded as %s (%v), want it compacted", c, err)
+	}
+}

@@ -71,3 +71,15 @@ func BenchmarkLocate(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNewEngine measures indexing the notional agreement: densification, the piece
+// trees, the hint grids and S2's index of the Black Sea.
+func BenchmarkNewEngine(b *testing.B) {
+	a := notionalAgreement(b)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := NewEngine(a); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -106,6 +106,7 @@ func NewEngine(a *truce.Agreement) (*Engine, error) {
 			e.lines[g.line].reachM = math.Max(e.lines[g.line].reachM, g.bandM)
 		}
 	}
+	e.buildHints()
 	for _, r := range a.Rules {
 		if r.Line == nil {
 			continue
@@ -118,6 +119,47 @@ func NewEngine(a *truce.Agreement) (*Engine, error) {
 		}
 	}
 	return e, nil
+}
+
+// hintMarginDeg widens the hint grids beyond the agreement's own geometry: observations a
+// couple of hundred kilometres outside it still start their searches from a good bound.
+const hintMarginDeg = 2
+
+// maxHintCells caps each hint grid; larger areas get coarser cells.
+const maxHintCells = 1 << 15
+
+// buildHints lays hint grids (see hintGrid) over the box of everything the agreement draws.
+func (e *Engine) buildHints() {
+	minLon, minLat, maxLon, maxLat := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	grow := func(v lonLat) {
+		minLon, maxLon = math.Min(minLon, v.lon), math.Max(maxLon, v.lon)
+		minLat, maxLat = math.Min(minLat, v.lat), math.Max(maxLat, v.lat)
+	}
+	for i := range e.lines {
+		for _, v := range e.lines[i].path {
+			grow(v)
+		}
+	}
+	for i := range e.zones {
+		z := &e.zones[i]
+		switch z.shape {
+		case shapePolygon:
+			grow(lonLat{z.minLon, z.minLat})
+			grow(lonLat{z.maxLon, z.maxLat})
+		case shapeCircle:
+			grow(z.center)
+		}
+	}
+	if math.IsInf(minLon, 0) {
+		return
+	}
+	minLon, maxLon = math.Max(-180, minLon-hintMarginDeg), math.Min(180, maxLon+hintMarginDeg)
+	minLat, maxLat = math.Max(-90, minLat-hintMarginDeg), math.Min(90, maxLat+hintMarginDeg)
+	step := math.Max(0.1, math.Sqrt((maxLon-minLon)*(maxLat-minLat)/maxHintCells))
+	for i := range e.lines {
+		e.lines[i].segs.buildHint(minLon, minLat, maxLon, maxLat, step)
+		e.lines[i].coarse.buildHint(minLon, minLat, maxLon, maxLat, step)
+	}
 }
 
 func wherePrefix(where string) string {
@@ -382,11 +424,12 @@ func (e *Engine) locateLine(i int, p s2.Point, ceM float64, loc *Location) {
 	// is far and the simplified line answers; otherwise its distance is a tight first bound
 	// for the search of the full line, which then looks at few pieces.
 	segs := &l.coarse
-	seg, ca := l.coarse.nearest(p, s1.InfChordAngle())
+	seg, ca := l.coarse.nearest(p, l.coarse.hinted(loc.lat, loc.lon, p, s1.InfChordAngle()))
 	ctheta := ca.Angle().Radians()
 	if tol := (coarseTolM + coarseArcTolM + densifyTolM) / kMin; (ctheta-tol)*kMin <= l.reachM+ceM+1 {
 		segs = &l.segs
-		seg, ca = l.segs.nearest(p, s1.ChordAngleFromAngle(s1.Angle(ctheta+tol+1e-9)))
+		limit := s1.ChordAngleFromAngle(s1.Angle(ctheta + tol + 1e-9))
+		seg, ca = l.segs.nearest(p, l.segs.hinted(loc.lat, loc.lon, p, limit))
 	}
 	if seg < 0 {
 		// Rounding at the very edge of the bound; search without one.

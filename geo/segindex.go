@@ -23,6 +23,55 @@ type segIndex struct {
 	// arcs holds, per piece, what the distance test needs in one cache-friendly place.
 	arcs  []arcConst
 	nodes []segNode
+	hint  hintGrid
+}
+
+// hintGrid remembers, for the centre of each cell of a lon/lat grid over the agreement's
+// area, the piece nearest to it. The nearest piece to a point is usually the one nearest to
+// its cell's centre or close to it, so the distance to that piece is a tight first bound
+// that lets the tree search skip most of its nodes.
+type hintGrid struct {
+	minLon, minLat, step float64
+	nx, ny               int
+	cells                []int32
+}
+
+// buildHint fills the grid over the box [minLon, maxLon] × [minLat, maxLat] with cells of
+// step degrees.
+func (t *segIndex) buildHint(minLon, minLat, maxLon, maxLat, step float64) {
+	nx := int(math.Ceil((maxLon - minLon) / step))
+	ny := int(math.Ceil((maxLat - minLat) / step))
+	if len(t.nodes) == 0 || nx <= 0 || ny <= 0 || nx*ny > 1<<20 {
+		return
+	}
+	h := hintGrid{minLon: minLon, minLat: minLat, step: step, nx: nx, ny: ny, cells: make([]int32, nx*ny)}
+	for y := 0; y < ny; y++ {
+		for x := 0; x < nx; x++ {
+			c := pointOf(lonLat{minLon + (float64(x)+0.5)*step, minLat + (float64(y)+0.5)*step})
+			seg, _ := t.nearest(c, s1.InfChordAngle())
+			h.cells[y*nx+x] = int32(max(seg, 0))
+		}
+	}
+	t.hint = h
+}
+
+// hinted returns a first bound for nearest: just above the squared chord from p to the piece
+// nearest to the centre of p's cell, or limit when p is off the grid or that is farther.
+func (t *segIndex) hinted(lat, lon float64, p s2.Point, limit s1.ChordAngle) s1.ChordAngle {
+	h := &t.hint
+	if h.cells == nil {
+		return limit
+	}
+	x := int((lon - h.minLon) / h.step)
+	y := int((lat - h.minLat) / h.step)
+	if x < 0 || y < 0 || x >= h.nx || y >= h.ny {
+		return limit
+	}
+	d := t.arcs[h.cells[y*h.nx+x]].chord2(p.Vector, math.Inf(1))
+	if b := s1.ChordAngle(d*(1+1e-9) + 1e-300); b < limit {
+		return b
+	}
+	return limit
 }
 
 // arcConst is a piece a→b prepared for the distance test: the unit normal n of its great

@@ -189,7 +189,8 @@ func (m *Mapping) IsOwnDevice(uid string) bool {
 	})
 }
 
-// Map decides what e is; raw is the bytes it was decoded from, kept in the observation.
+// Map decides what e is. raw is the bytes e was decoded from; the observation keeps the
+// slice itself, so a caller holding Decoder.Raw must pass a copy.
 func (m *Mapping) Map(e *Event, raw []byte) Mapped {
 	t := ParseType(e.Type)
 	if m.IsOwnDevice(e.UID) {

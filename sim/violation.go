@@ -144,9 +144,14 @@ func (r *run) injectRule(ri int) {
 		if !r.confirms(def.ID, party, findings) {
 			continue
 		}
+		// The patrol it was drawn near reports it; a violation drawn elsewhere in the rule's
+		// place (a naval mine in the corridor, a rocket launcher deep in a withdrawal band) is
+		// reported by the patrol nearest to it, as if sent to verify.
 		src := near
-		if src == nil && !sea {
-			src = r.nearestPatrol(o.Lat, o.Lon)
+		if !sea && (src == nil || try >= violationNearTries) {
+			if p := r.nearestPatrol(o.Lat, o.Lon); p != nil {
+				src = p
+			}
 		}
 		switch {
 		case sea:

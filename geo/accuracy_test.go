@@ -58,3 +58,35 @@ func TestConformalSeries(t *testing.T) {
 		t.Errorf("series error: forward %.2g rad, inverse %.2g rad, want at most 5e-12 (32 µm)", worstFwd, worstInv)
 	}
 }
+
+// TestFarPointsAgreeWithFullLine checks the contract for points placed against the simplified
+// line: beyond every distance the agreement measures, DistanceM is within coarseTolM (plus the
+// estimate's bound) of the exact distance to the full line, and the side is the full line's.
+// The coastline has no zone, so all but the nearest points take that path.
+func TestFarPointsAgreeWithFullLine(t *testing.T) {
+	e := mustEngine(t, notionalAgreement(t))
+	loc := e.NewLocation()
+	r := rand.New(rand.NewPCG(11, 12))
+	const coast = 2
+	l := &e.lines[coast]
+	worst, sides := 0.0, 0
+	for k := 0; k < 2000; k++ {
+		v := l.path[r.IntN(len(l.path))]
+		s := math.Exp(math.Log(1) + r.Float64()*(math.Log(300e3)-math.Log(1)))
+		var lat, lon float64
+		geodesic.WGS84.Direct(v.lat, v.lon, r.Float64()*360-180, s, &lat, &lon, nil)
+		e.Locate(lat, lon, 0, loc)
+		st := loc.Lines[coast]
+		d, side, _ := e.lineDistanceM(coast, lat, lon)
+		diff := math.Abs(st.DistanceM - d)
+		worst = math.Max(worst, diff)
+		if diff > coarseTolM+coarseArcTolM+estimateErrM(d) {
+			t.Errorf("[%.6f, %.6f] %.0f m from the coast: DistanceM %.2f, exact %.2f", lon, lat, d, st.DistanceM, d)
+		}
+		if st.Side != side {
+			sides++
+			t.Errorf("[%.6f, %.6f] %.0f m from the coast: side %v, full line says %v", lon, lat, d, st.Side, side)
+		}
+	}
+	t.Logf("largest difference from the full line's exact distance: %.2f m; %d sides differ", worst, sides)
+}

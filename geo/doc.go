@@ -33,9 +33,9 @@
 //     TestContainmentAgreesWithPostGIS hold them to PostGIS.
 //   - A point farther from a line than any distance the agreement measures from it (the
 //     widest band on the line, the largest distance in a rule's line condition, plus the
-//     point's uncertainty) is placed against a copy of the line simplified to 50 m, which has
-//     far fewer pieces; its LineStatus.DistanceM is then within 50 m, and no decision
-//     depends on it.
+//     point's uncertainty) and more than 1 km from it is placed against a copy of the line
+//     simplified to 50 m, which has far fewer pieces; its LineStatus.DistanceM is then within
+//     50 m, and no decision depends on it.
 //
 // # Uncertainty and sides
 //

@@ -47,6 +47,12 @@ const coarseTolM = 50.0
 // coarseArcTolM is the densification tolerance of the simplified line.
 const coarseArcTolM = 2.0
 
+// minCoarseM is the nearest a point may be to a line and still be placed against the
+// simplified line. The side of a point is that of the nearest point of the line, and within a
+// few tolerances of the line the simplified line can put that on the other side of a wiggle;
+// twenty tolerances away it cannot.
+const minCoarseM = 20 * coarseTolM
+
 type zoneShape uint8
 
 const (
@@ -420,13 +426,14 @@ func (e *Engine) locateLine(i int, p s2.Point, ceM float64, loc *Location) {
 	n.exactM = math.NaN()
 	// The simplified line is within coarseTolM of the line, so the distance to it brackets
 	// the distance to the line. When even the low end of the bracket is beyond every
-	// distance the agreement measures from this line (and the uncertainty circle), the point
-	// is far and the simplified line answers; otherwise its distance is a tight first bound
-	// for the search of the full line, which then looks at few pieces.
+	// distance the agreement measures from this line (and the uncertainty circle, and
+	// minCoarseM), the point is far and the simplified line answers; otherwise its distance
+	// is a tight first bound for the search of the full line, which then looks at few
+	// pieces.
 	segs := &l.coarse
 	seg, ca := l.coarse.nearest(p, l.coarse.hinted(loc.lat, loc.lon, p, s1.InfChordAngle()))
 	ctheta := ca.Angle().Radians()
-	if tol := (coarseTolM + coarseArcTolM + densifyTolM) / kMin; (ctheta-tol)*kMin <= l.reachM+ceM+1 {
+	if tol := (coarseTolM + coarseArcTolM + densifyTolM) / kMin; (ctheta-tol)*kMin <= max(l.reachM+ceM, minCoarseM)+1 {
 		segs = &l.segs
 		limit := s1.ChordAngleFromAngle(s1.Angle(ctheta + tol + 1e-9))
 		seg, ca = l.segs.nearest(p, l.segs.hinted(loc.lat, loc.lon, p, limit))

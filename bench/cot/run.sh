@@ -40,11 +40,15 @@ truce_rate=$(awk '/^truce events\/s:/ { print $3 }' "$work/truce.out")
 echo "== truce cot decode (command, JSON out)"
 for _ in $(seq "$N"); do cat "$work/events.xml"; done > "$work/input.xml"
 events=$(( N * $(grep -c '<event' "$work/events.xml") ))
-t0=$(date +%s%N)
-pin "$work/truce" cot decode "$work/input.xml" > "$work/out.jsonl"
-t1=$(date +%s%N)
-awk -v n="$events" -v t=$(( t1 - t0 )) -v out="$(wc -l < "$work/out.jsonl")" \
-	'BEGIN { printf "truce cot decode: %d events (%d JSON lines) in %.3f s, %.0f events/s\n", n, out, t / 1e9, n / t * 1e9 }'
+best=
+for _ in $(seq "$RUNS"); do
+	t0=$(date +%s%N)
+	pin "$work/truce" cot decode "$work/input.xml" > "$work/out.jsonl"
+	t1=$(date +%s%N)
+	if [ -z "$best" ] || [ $(( t1 - t0 )) -lt "$best" ]; then best=$(( t1 - t0 )); fi
+done
+awk -v n="$events" -v t="$best" -v out="$(wc -l < "$work/out.jsonl")" -v runs="$RUNS" \
+	'BEGIN { printf "truce cot decode: %d events (%d JSON lines) in %.3f s (best of %d), %.0f events/s\n", n, out, t / 1e9, runs, n / t * 1e9 }'
 
 ratio=$(awk -v a="$truce_rate" -v b="$node_rate" 'BEGIN { printf "%.1f", a / b }')
 echo "== truce is ${ratio}x faster than node-cot at parsing (core $CORE, N=$N, best of $RUNS)"

@@ -18,16 +18,18 @@ import (
 // data-projection attribute: x = (lon - lon0) * kx, y = (lat0 - lat) * ky.
 const mapWidth = 1000.0
 
+// zoneStyle gives SVG presentation attributes per zone kind. Attributes, not a style
+// attribute: the page's Content-Security-Policy forbids inline styles.
 var zoneStyle = map[string]string{
-	truce.ZoneDemilitarized: "fill:#f4a261;fill-opacity:.45;stroke:#e76f51",
-	truce.ZoneWithdrawal:    "fill:#e9c46a;fill-opacity:.12;stroke:#c9a227;stroke-dasharray:4 3",
-	truce.ZoneProtected:     "fill:#2a9d8f;fill-opacity:.3;stroke:#1d6f65",
-	truce.ZoneDisengagement: "fill:#9b5de5;fill-opacity:.35;stroke:#6a3fb0",
-	truce.ZoneCorridor:      "fill:#4895ef;fill-opacity:.35;stroke:#2f6fc0",
-	truce.ZoneStandoff:      "fill:#4895ef;fill-opacity:.12;stroke:#2f6fc0;stroke-dasharray:4 3",
-	truce.ZoneExclusion:     "fill:#d62828;fill-opacity:.25;stroke:#a11d1d",
-	truce.ZoneTerritory:     "fill:#adb5bd;fill-opacity:.18;stroke:#6c757d",
-	truce.ZoneAnchorage:     "fill:#90e0ef;fill-opacity:.3;stroke:#0077b6",
+	truce.ZoneDemilitarized: `fill="#f4a261" fill-opacity=".5" stroke="#e76f51"`,
+	truce.ZoneWithdrawal:    `fill="#e9c46a" fill-opacity=".1" stroke="#c9a227" stroke-dasharray="4 3"`,
+	truce.ZoneProtected:     `fill="#2a9d8f" fill-opacity=".3" stroke="#1d6f65"`,
+	truce.ZoneDisengagement: `fill="#9b5de5" fill-opacity=".45" stroke="#6a3fb0"`,
+	truce.ZoneCorridor:      `fill="#4895ef" fill-opacity=".35" stroke="#2f6fc0"`,
+	truce.ZoneStandoff:      `fill="#4895ef" fill-opacity=".12" stroke="#2f6fc0" stroke-dasharray="4 3"`,
+	truce.ZoneExclusion:     `fill="#d62828" fill-opacity=".25" stroke="#a11d1d"`,
+	truce.ZoneTerritory:     `fill="#adb5bd" fill-opacity=".18" stroke="#6c757d"`,
+	truce.ZoneAnchorage:     `fill="#90e0ef" fill-opacity=".3" stroke="#0077b6"`,
 }
 
 func renderMap(j *rules.Judge) []byte {
@@ -78,7 +80,7 @@ func renderMap(j *rules.Judge) []byte {
 	for _, i := range order {
 		z := &a.Zones[i]
 		style := zoneStyle[z.Kind]
-		fmt.Fprintf(&b, `<path class="zone %s" data-zone="%s" style="%s;stroke-width:1" fill-rule="evenodd" d="`, z.Kind, html.EscapeString(z.ID), style)
+		fmt.Fprintf(&b, `<path class="zone %s" data-zone="%s" %s stroke-width="1" fill-rule="evenodd" d="`, z.Kind, html.EscapeString(z.ID), style)
 		for _, poly := range outlines[i] {
 			for _, ring := range poly {
 				for k, p := range ring {

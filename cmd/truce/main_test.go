@@ -57,6 +57,8 @@ func lastLine(s string) string {
 type serverProcess struct {
 	cmd *exec.Cmd
 	url string
+	// stdout receives the lines the server prints on standard output.
+	stdout chan string
 }
 
 var servingURL = regexp.MustCompile(`msg=serving url=(http://\S+)/`)
@@ -70,11 +72,23 @@ func startServer(t *testing.T, args ...string) *serverProcess {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stdout = io.Discard
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &serverProcess{cmd: cmd}
+	p := &serverProcess{cmd: cmd, stdout: make(chan string, 16)}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			select {
+			case p.stdout <- sc.Text():
+			default:
+			}
+		}
+	}()
 	t.Cleanup(func() { p.kill() })
 	found := make(chan string, 1)
 	go func() {

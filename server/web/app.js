@@ -89,13 +89,19 @@ function addRow(f, fresh) {
   const tr = document.createElement("tr");
   tr.dataset.finding = f.id;
   if (fresh) tr.className = "fresh";
-  const cells = [f.time.replace("T", " ").replace(/(\.\d+)?Z$/, ""), f.rule, f.article, f.zone || "", f.status, f.party || "", f.explanation];
-  cells.forEach((text, i) => {
+  const cells = [
+    [f.time.replace("T", " ").replace(/(\.\d+)?Z$/, ""), "when"],
+    [f.rule + " (" + f.article + ")", "rule"],
+    [f.status, "status-" + f.status],
+    [f.party || "", "party"],
+    [f.explanation, "expl"],
+  ];
+  for (const [text, cls] of cells) {
     const td = document.createElement("td");
     td.textContent = text;
-    if (i === 4) td.className = "status-" + f.status;
+    td.className = cls;
     tr.append(td);
-  });
+  }
   body.prepend(tr);
   while (body.rows.length > MAX_ROWS) body.deleteRow(body.rows.length - 1);
   shown++;

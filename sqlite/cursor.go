@@ -36,8 +36,14 @@ func decodeCursor(tag, cursor string) (int64, error) {
 	rowid, err := strconv.ParseInt(digits, 10, 64)
 	// The encoder writes rowids, which are positive, in canonical decimal; anything else was
 	// not written by it.
-	if err != nil || rowid <= 0 || strconv.FormatInt(rowid, 10) != digits {
+	if err != nil || rowid <= 0 {
 		return 0, truce.Errorf(truce.EINVALID, "cursor: %q does not hold a position", cursor)
+	}
+	// The decoder forgives what the encoder never writes (line breaks, stray low bits in the
+	// last character, leading zeros): a cursor is valid only as the encoder spells it, so that a
+	// position has one cursor and a cursor one position.
+	if encodeCursor(tag, rowid) != cursor {
+		return 0, truce.Errorf(truce.EINVALID, "cursor: %q is not a cursor this server issued", cursor)
 	}
 	return rowid, nil
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -48,7 +49,7 @@ func observation(i int) *truce.Observation {
 		Lat:      35.0 + float64(i%1000)*1e-3,
 		Lon:      33.0 + float64(i%997)*1e-3,
 		CEm:      float64(i % 50),
-		Party:    parties[i%len(parties)],
+		Party:    parties[(i/3)%len(parties)],
 		Attrs:    map[string]any{"count_best": float64(i % 7), "caliber_mm": 122.0, "weapon": "artillery"},
 		Evidence: []string{fmt.Sprintf("%064x", i)},
 		Raw:      []byte(fmt.Sprintf(`{"id":"obs-%07d","source":%q}`, i, sources[i%len(sources)])),
@@ -152,3 +153,5 @@ func count(t testing.TB, db *DB, table string) int {
 	}
 	return n
 }
+
+func nan() float64 { return math.NaN() }

@@ -21,6 +21,7 @@ type exportFixture struct {
 	cp10     []byte
 	cp100    []byte
 	cp120    []byte // a checkpoint of the log after the export, for a rollback
+	cosigned []byte // cp100 with a witness's cosignature
 	fork30   []byte // checkpoints the mission's key signed over a rewritten history
 	fork50   []byte
 	fork100  []byte
@@ -39,6 +40,13 @@ func newExportFixture(t *testing.T) *exportFixture {
 	}
 	var err error
 	if f.cp100, err = os.ReadFile(filepath.Join(f.dir, ExportCheckpoint)); err != nil {
+		t.Fatal(err)
+	}
+	w, err := InitWitness(t.TempDir(), "witness.east.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.cosigned, err = w.Cosign(f.cp100, m.verifier, nil); err != nil {
 		t.Fatal(err)
 	}
 	f.cp120 = m.grow(20)
@@ -128,6 +136,13 @@ var tamperCases = []tamperCase{
 	{name: "untouched export verifies"},
 	{name: "untouched export extends the trusted checkpoint", trusted: func(f *exportFixture) []byte { return f.cp10 }},
 	{name: "untouched export is its own trusted checkpoint", trusted: func(f *exportFixture) []byte { return f.cp100 }},
+	{
+		name: "checkpoint cosigned by a witness, trusted as cosigned",
+		edit: func(t *testing.T, f *exportFixture, dir string) {
+			os.WriteFile(filepath.Join(dir, ExportCheckpoint), f.cosigned, 0o644)
+		},
+		trusted: func(f *exportFixture) []byte { return f.cosigned },
+	},
 	{
 		name:    "one byte of the first record changed",
 		edit:    func(t *testing.T, f *exportFixture, dir string) { editLines(t, dir, flipByte(0)) },

@@ -28,8 +28,9 @@ const (
 )
 
 type injector struct {
-	kinds [][]string // per rule, the kinds it concerns
-	order []int      // the current round
+	kinds [][]string   // per rule, the kinds it concerns
+	hints [][]attrHint // per rule, attribute values its condition suggests
+	order []int        // the current round
 	next  int
 }
 
@@ -38,7 +39,9 @@ func (r *run) startInjector() {
 		return
 	}
 	r.injector.kinds = make([][]string, len(r.a.Rules))
+	r.injector.hints = make([][]attrHint, len(r.a.Rules))
 	for i, rule := range r.a.Rules {
+		r.injector.hints[i] = conditionHints(rule.When)
 		for _, k := range truce.Kinds {
 			for _, p := range rule.Kinds {
 				if truce.KindMatches(p, k) {
@@ -112,6 +115,15 @@ func (r *run) injectRule(ri int) {
 			Kind:  kind,
 			CEm:   r.ce(r.rng.Float64() < 0.6),
 			Attrs: r.violationAttrs(kind, party),
+		}
+		// Half the candidates also take values the rule's condition suggests, for conditions
+		// on attributes the repertoire does not cover.
+		if hints := r.injector.hints[ri]; len(hints) > 0 && r.rng.IntN(2) == 0 {
+			for _, h := range hints {
+				if r.rng.Float64() < 0.8 {
+					o.Attrs[h.key] = h.values[r.rng.IntN(len(h.values))]
+				}
+			}
 		}
 		switch def.Attribution {
 		case truce.AttributeParty:

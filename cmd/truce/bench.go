@@ -1,0 +1,385 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	truce "github.com/truce-project/truce"
+	"github.com/truce-project/truce/agreement"
+	"github.com/truce-project/truce/examples"
+	"github.com/truce-project/truce/ingest"
+	"github.com/truce-project/truce/rules"
+	"github.com/truce-project/truce/server"
+)
+
+func init() {
+	cmd := &cobra.Command{Use: "bench", Short: "Measure the system under load"}
+	var (
+		serverURL, token, dir string
+		rate                  int
+		duration              time.Duration
+		clients, batch        int
+		cpuProfile            string
+	)
+	ingestCmd := &cobra.Command{
+		Use:   "ingest [--server URL --token T] [--rate N] [--duration D]",
+		Short: "Post observations to a server on loopback and measure throughput and latency",
+		Long: `Posts NDJSON batches of observations to a server and, on the server's event stream,
+times each observation from the moment its batch was sent to the moment its event arrives
+(ingest-to-event latency). With no --server it starts one in this process on a loopback
+port, with the notional example agreement (every rule active) and a temporary data folder.
+--rate 0 sends as fast as the server accepts; --rate N paces the clients to N observations a
+second. Prints observations/s and the latency percentiles.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, stop := context.WithCancel(cmd.Context())
+			defer stop()
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
+			if serverURL == "" {
+				url, tok, closeServer, err := startBenchServer(dir)
+				if err != nil {
+					return err
+				}
+				defer closeServer()
+				serverURL, token = url, tok
+			} else if token == "" {
+				return errors.New("--token (an admin or analyst token) is required with --server")
+			}
+			r, err := benchIngest(ctx, strings.TrimSuffix(serverURL, "/"), token, rate, duration, clients, batch)
+			if err != nil {
+				return err
+			}
+			r.print(cmd.OutOrStdout())
+			return nil
+		},
+	}
+	ingestCmd.Flags().StringVar(&serverURL, "server", "", "URL of a running server (default: start one here on loopback)")
+	ingestCmd.Flags().StringVar(&token, "token", "", "an admin or analyst token of that server")
+	ingestCmd.Flags().StringVar(&dir, "agreement", "", "agreement folder for the server started here (default: the built-in notional example)")
+	ingestCmd.Flags().IntVar(&rate, "rate", 0, "observations per second to offer; 0 sends as fast as the server takes them")
+	ingestCmd.Flags().DurationVar(&duration, "duration", 10*time.Second, "how long to send")
+	ingestCmd.Flags().IntVar(&clients, "clients", 4, "concurrent HTTP clients")
+	ingestCmd.Flags().IntVar(&batch, "batch", 1000, "observations per request")
+	ingestCmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process (client and, without --server, server) to FILE")
+	cmd.AddCommand(ingestCmd)
+	rootCmd.AddCommand(cmd)
+}
+
+// startBenchServer runs a server in this process on a loopback port, with a fresh data folder,
+// and returns its URL and an admin token.
+func startBenchServer(dir string) (string, string, func(), error) {
+	var a *truce.Agreement
+	var err error
+	if dir == "" {
+		fsys, ferr := examples.Agreement("notional-east")
+		if ferr != nil {
+			return "", "", nil, ferr
+		}
+		a, err = agreement.LoadFS(fsys)
+	} else {
+		a, err = agreement.Load(dir)
+	}
+	if err != nil {
+		return "", "", nil, err
+	}
+	judge, err := rules.Compile(a)
+	if err != nil {
+		return "", "", nil, err
+	}
+	data, err := os.MkdirTemp("", "truce-bench-")
+	if err != nil {
+		return "", "", nil, err
+	}
+	store, err := openStore(data)
+	if err != nil {
+		os.RemoveAll(data)
+		return "", "", nil, err
+	}
+	pipe, err := ingest.New(judge, store, ingest.Options{})
+	if err != nil {
+		store.Close()
+		os.RemoveAll(data)
+		return "", "", nil, err
+	}
+	secret, err := store.CreateToken(context.Background(), &truce.Token{Role: truce.RoleAdmin, Name: "bench"})
+	if err != nil {
+		return "", "", nil, err
+	}
+	srv := server.New(store, pipe, server.Options{})
+	srv.SetReady(true)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", "", nil, err
+	}
+	hs := &http.Server{Handler: srv}
+	go hs.Serve(ln)
+	return "http://" + ln.Addr().String(), secret, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		hs.Shutdown(ctx)
+		pipe.Close()
+		store.Close()
+		os.RemoveAll(data)
+	}, nil
+}
+
+type benchResult struct {
+	sent, accepted, events int64
+	elapsed                time.Duration
+	latencies              []time.Duration
+	rate                   int
+	clients, batch         int
+}
+
+func (r *benchResult) print(w io.Writer) {
+	fmt.Fprintf(w, "offered:   %s\n", map[bool]string{true: "as fast as accepted", false: fmt.Sprintf("%d observations/s", r.rate)}[r.rate == 0])
+	fmt.Fprintf(w, "clients:   %d, %d observations per request\n", r.clients, r.batch)
+	fmt.Fprintf(w, "sent:      %d observations in %.1f s\n", r.sent, r.elapsed.Seconds())
+	fmt.Fprintf(w, "accepted:  %d (%.0f observations/s)\n", r.accepted, float64(r.accepted)/r.elapsed.Seconds())
+	fmt.Fprintf(w, "events:    %d observation events received\n", r.events)
+	if len(r.latencies) > 0 {
+		slices.Sort(r.latencies)
+		q := func(p float64) time.Duration { return r.latencies[min(len(r.latencies)-1, int(p*float64(len(r.latencies))))] }
+		fmt.Fprintf(w, "latency:   p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms (ingest to event)\n",
+			ms(q(0.50)), ms(q(0.90)), ms(q(0.99)), ms(r.latencies[len(r.latencies)-1]))
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// benchIngest sends prepared batches and times their events.
+func benchIngest(ctx context.Context, base, token string, rate int, duration time.Duration, clients, batch int) (*benchResult, error) {
+	if clients < 1 || batch < 1 {
+		return nil, errors.New("--clients and --batch must be at least 1")
+	}
+	// Bodies are encoded before the clock starts, so the client measures the server, not
+	// its own JSON encoding. Each run's ids are new, so no observation is a duplicate.
+	run := time.Now().UnixNano()
+	bodies := prepareBodies(run, 64, batch)
+	sentAt := &sync.Map{} // batch number → time sent
+	res := &benchResult{rate: rate, clients: clients, batch: batch}
+
+	// The event stream, opened before anything is sent.
+	streamCtx, stopStream := context.WithCancel(ctx)
+	defer stopStream()
+	var latMu sync.Mutex
+	var events atomic.Int64
+	streamDone := make(chan error, 1)
+	ready := make(chan struct{})
+	go func() {
+		streamDone <- readEvents(streamCtx, base, token, ready, func(id []byte) {
+			events.Add(1)
+			// Ids are "b<run>-<batch>-<i>": the batch number gives the send time.
+			b, ok := batchOf(id)
+			if !ok {
+				return
+			}
+			if t, ok := sentAt.Load(b); ok {
+				d := time.Since(t.(time.Time))
+				latMu.Lock()
+				res.latencies = append(res.latencies, d)
+				latMu.Unlock()
+			}
+		})
+	}()
+	select {
+	case <-ready:
+	case err := <-streamDone:
+		return nil, fmt.Errorf("event stream: %v", err)
+	case <-time.After(10 * time.Second):
+		return nil, errors.New("the event stream did not open within 10 s")
+	}
+
+	var next atomic.Int64
+	var sent, accepted atomic.Int64
+	start := time.Now()
+	deadline := start.Add(duration)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+	var wg sync.WaitGroup
+	var firstErr error
+	var errOnce sync.Once
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n := next.Add(1) - 1
+				if rate > 0 {
+					// Batch n is due when n*batch observations have been offered at the rate.
+					due := start.Add(time.Duration(float64(n*int64(batch)) / float64(rate) * float64(time.Second)))
+					time.Sleep(time.Until(due))
+				}
+				if time.Now().After(deadline) || ctx.Err() != nil {
+					return
+				}
+				body := bytes.ReplaceAll(bodies[n%int64(len(bodies))], []byte("-B-"), fmt.Appendf(nil, "-%d-", n))
+				sentAt.Store(n, time.Now())
+				acc, err := postForBench(ctx, client, base, token, body)
+				if err != nil {
+					errOnce.Do(func() { firstErr = err })
+					return
+				}
+				sent.Add(int64(batch))
+				accepted.Add(int64(acc))
+			}
+		}()
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	res.sent, res.accepted = sent.Load(), accepted.Load()
+	// Let the last events arrive.
+	wait := time.Now().Add(10 * time.Second)
+	for events.Load() < res.accepted && time.Now().Before(wait) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	stopStream()
+	res.events = events.Load()
+	if firstErr != nil {
+		return res, firstErr
+	}
+	return res, nil
+}
+
+// prepareBodies encodes n NDJSON bodies of size observations each, spread over the notional
+// theatre with every kind, so that every rule is exercised. "-B-" in each id is replaced by
+// the batch number when the body is sent.
+func prepareBodies(run int64, n, size int) [][]byte {
+	rng := rand.New(rand.NewPCG(uint64(run), 3))
+	kinds := truce.Kinds
+	out := make([][]byte, n)
+	when := time.Now().UTC().Add(-time.Hour)
+	for b := range out {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		for i := 0; i < size; i++ {
+			o := truce.Observation{ID: fmt.Sprintf("b%d-B-%d", run, i), Source: "bench", Time: when,
+				Kind: kinds[rng.IntN(len(kinds))], Lat: 46.5 + rng.Float64()*3.8, Lon: 32.5 + rng.Float64()*6.3,
+				CEm: float64(rng.IntN(300)), Attrs: map[string]any{"category": "artillery", "caliber_mm": 152}}
+			if rng.IntN(2) == 0 {
+				o.Party = "east"
+			}
+			enc.Encode(&o)
+		}
+		out[b] = buf.Bytes()
+	}
+	return out
+}
+
+func batchOf(id []byte) (int64, bool) {
+	// b<run>-<batch>-<i>
+	first := bytes.IndexByte(id, '-')
+	if first < 0 {
+		return 0, false
+	}
+	rest := id[first+1:]
+	second := bytes.IndexByte(rest, '-')
+	if second < 0 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range rest[:second] {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+func postForBench(ctx context.Context, client *http.Client, base, token string, body []byte) (int, error) {
+	for {
+		req, err := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/observations", bytes.NewReader(body))
+		if err != nil {
+			return 0, err
+		}
+		req.Header.Set("Content-Type", "application/x-ndjson")
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := client.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		data, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode == http.StatusServiceUnavailable {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		if res.StatusCode != 200 {
+			return 0, fmt.Errorf("POST: %s: %s", res.Status, data)
+		}
+		var r struct{ Accepted int }
+		if err := json.Unmarshal(data, &r); err != nil {
+			return 0, err
+		}
+		return r.Accepted, nil
+	}
+}
+
+// readEvents reads the event stream and calls fn with the id of each observation event,
+// found without decoding the whole event.
+func readEvents(ctx context.Context, base, token string, ready chan<- struct{}, fn func(id []byte)) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", base+"/api/v1/events", nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		return fmt.Errorf("%s", res.Status)
+	}
+	close(ready)
+	br := bufio.NewReaderSize(res.Body, 1<<20)
+	isObservation := false
+	key := []byte(`"id":"`)
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		switch {
+		case bytes.HasPrefix(line, []byte("event: ")):
+			isObservation = bytes.HasPrefix(line[7:], []byte("observation"))
+		case isObservation && bytes.HasPrefix(line, []byte("data: ")):
+			if i := bytes.Index(line, key); i >= 0 {
+				rest := line[i+len(key):]
+				if j := bytes.IndexByte(rest, '"'); j >= 0 {
+					fn(rest[:j])
+				}
+			}
+		}
+	}
+}

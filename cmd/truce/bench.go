@@ -166,7 +166,9 @@ func (r *benchResult) print(w io.Writer) {
 	fmt.Fprintf(w, "events:    %d observation events received\n", r.events)
 	if len(r.latencies) > 0 {
 		slices.Sort(r.latencies)
-		q := func(p float64) time.Duration { return r.latencies[min(len(r.latencies)-1, int(p*float64(len(r.latencies))))] }
+		q := func(p float64) time.Duration {
+			return r.latencies[min(len(r.latencies)-1, int(p*float64(len(r.latencies))))]
+		}
 		fmt.Fprintf(w, "latency:   p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms (ingest to event)\n",
 			ms(q(0.50)), ms(q(0.90)), ms(q(0.99)), ms(r.latencies[len(r.latencies)-1]))
 	}

@@ -114,7 +114,7 @@ func (r *run) injectRule(ri int) {
 			Time:  r.timeAt(r.now),
 			Kind:  kind,
 			CEm:   r.ce(r.rng.Float64() < 0.6),
-			Attrs: r.violationAttrs(kind, party),
+			Attrs: r.violationAttrs(kind),
 		}
 		// Half the candidates also take values the rule's condition suggests, for conditions
 		// on attributes the repertoire does not cover.
@@ -385,7 +385,7 @@ var heavyWeapons = []struct {
 }
 
 // violationAttrs draws the attributes of an observation of kind made to break a rule.
-func (r *run) violationAttrs(kind, party string) map[string]any {
+func (r *run) violationAttrs(kind string) map[string]any {
 	switch kind {
 	case "presence.weapon":
 		w := heavyWeapons[r.rng.IntN(len(heavyWeapons))]
@@ -402,8 +402,10 @@ func (r *run) violationAttrs(kind, party string) map[string]any {
 		return map[string]any{"type": pick(r, "trench line", "dugout", "firing position", "bunker")}
 	case "presence.mine":
 		return map[string]any{"type": pick(r, "anti-tank", "anti-personnel", "naval contact mine"), "count": count(r, 1, 12)}
-	case "air.uav", "air.aircraft":
-		return map[string]any{"type": pick(r, "fixed wing", "quadcopter", "helicopter"), "altitude_m": math.Round(r.uniform(100, 3000))}
+	case "air.uav":
+		return map[string]any{"type": pick(r, "fixed wing", "quadcopter", "loitering munition"), "altitude_m": math.Round(r.uniform(100, 3000))}
+	case "air.aircraft":
+		return map[string]any{"type": pick(r, "helicopter", "fixed wing"), "altitude_m": math.Round(r.uniform(100, 6000))}
 	case "sea.vessel":
 		return map[string]any{"military": true, "class": pick(r, "frigate", "corvette", "patrol boat", "minesweeper"),
 			"speed": round1(r.uniform(6, 20)), "course": round1(r.uniform(0, 360))}
@@ -415,9 +417,18 @@ func (r *run) violationAttrs(kind, party string) map[string]any {
 	case "damage.infrastructure":
 		return map[string]any{"type": pick(r, "power line", "water pipeline", "school", "bridge", "gas pipeline")}
 	}
-	m := map[string]any{"weapon": pick(r, "artillery", "mortar", "small arms", "heavy machine gun", "rocket")}
-	if r.rng.IntN(2) == 0 {
-		m["direction"] = "across_buffer_zone"
+	// Fire: the weapon fits what was seen or heard.
+	switch kind {
+	case "fire.explosion":
+		return map[string]any{"weapon": pick(r, "artillery", "mortar", "rocket")}
+	case "fire.burst":
+		return map[string]any{"weapon": pick(r, "small arms", "heavy machine gun")}
+	case "fire.flash":
+		return map[string]any{"weapon": pick(r, "artillery", "tank gun")}
+	case "fire.projectile":
+		return map[string]any{"weapon": pick(r, "rocket", "anti-tank missile")}
+	case "fire.flare":
+		return map[string]any{"colour": pick(r, "white", "red", "green")}
 	}
-	return m
+	return map[string]any{}
 }

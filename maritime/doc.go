@@ -10,7 +10,7 @@
 // TrackLength positions, and at most MaxVessels vessels are kept: the one heard from least
 // recently is forgotten first. A position no newer than the vessel's newest is ignored
 // (late AIS relayed twice), so the detectors see each track in time order. The newest
-// position of every vessel is also bucketed in a grid of 0.2° cells, so that the vessels
+// position of every vessel is also bucketed in a grid of 0.05° cells, so that the vessels
 // near a point are found by looking in a few cells, not at every vessel.
 //
 // A vessel is military when its AIS ship type is 35 (military operations) or the

@@ -133,7 +133,7 @@ func (l *lru) pushFront(v *vessel) {
 // vessels near a point are found by looking in a few cells.
 type grid map[int64][]*vessel
 
-const gridDeg = 0.2
+const gridDeg = 0.05
 
 func cellOf(lat, lon float64) int64 {
 	return int64(math.Floor(lat/gridDeg))<<32 | int64(uint32(int32(math.Floor(lon/gridDeg))))

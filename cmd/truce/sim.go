@@ -26,7 +26,11 @@ func newSimCmd() *cobra.Command {
 		Long: `sim simulates mission patrols along the demilitarised zone, acoustic sensors near the
 line, ships on the maritime corridor, and violations of every rule of the agreement injected
 at --violations an hour. It writes the observations, in time order, as NDJSON, and the ground
-truth (every observation's label, the injected violations, the fire events) as JSON.
+truth as JSON: "observations" labels every observation id with its generator (patrol,
+acoustic, vessel, injected), whether it is a violation and the rules it breaks (exactly the
+rules truce check finds on it); "violations" gives each injected violation's rule, party,
+time, true position and observation ids; "events" gives each fire event heard by the
+acoustic sensors with its firing party, origin, impact and reports.
 
 The output depends only on the agreement, --start, --hours, --seed and the rates: the same
 flags give the same bytes. --rate scales how often everything reports; at the default of 1

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -39,14 +40,14 @@ const maxRowsPerInsert = 64
 // rowCounts are the sizes of the prepared INSERT statements, largest first.
 var rowCounts = []int{64, 32, 16, 8, 4, 2, 1}
 
-const observationInsertColumns = `seq, source, id, time, kind, lat, lon, ce_m, party, attrs, evidence, raw`
-const findingInsertColumns = `pos, id, seq, rule, article, title, observation, source, kind, time, lat, lon, zone, party,
+const observationInsertColumns = `source, id, time, kind, lat, lon, ce_m, party, attrs, evidence, raw`
+const findingInsertColumns = `id, seq, rule, article, title, observation, source, kind, time, lat, lon, zone, party,
 	attribution, severity, confidence, status, explanation, agreement`
 
 // insertSQL is an INSERT of rows rows of cols columns into table, ending with tail.
 func insertSQL(table, columns string, cols, rows int, tail string) string {
 	var b strings.Builder
-	b.WriteString("INSERT INTO " + table + " (" + columns + ") VALUES ")
+	b.WriteString("INSERT OR ROLLBACK INTO " + table + " (" + columns + ") VALUES ")
 	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
 	for i := 0; i < rows; i++ {
 		if i > 0 {
@@ -67,14 +68,14 @@ type ingestStmts struct {
 func prepareIngest(ctx context.Context, write *sql.DB) (*ingestStmts, error) {
 	s := &ingestStmts{observations: map[int]*sql.Stmt{}, findings: map[int]*sql.Stmt{}}
 	for _, n := range rowCounts {
-		st, err := write.PrepareContext(ctx, insertSQL("observations", observationInsertColumns, 12, n,
+		st, err := write.PrepareContext(ctx, insertSQL("observations", observationInsertColumns, 11, n,
 			" ON CONFLICT (source, id) DO NOTHING"))
 		if err != nil {
 			s.close()
 			return nil, err
 		}
 		s.observations[n] = st
-		if st, err = write.PrepareContext(ctx, insertSQL("findings", findingInsertColumns, 20, n, "")); err != nil {
+		if st, err = write.PrepareContext(ctx, insertSQL("findings", findingInsertColumns, 19, n, "")); err != nil {
 			s.close()
 			return nil, err
 		}
@@ -108,12 +109,16 @@ func rowsPerInsert(n int) int {
 // 1970 can count, a coordinate that is not a number) is refused whole with an EINVALID error
 // naming the place in the batch and the field, before anything is written.
 //
-// Sequence numbers are given here, not by SQLite: the batch's observations are numbered on
-// from the largest seq stored, in batch order, and inserted with INSERT ... ON CONFLICT
-// (source, id) DO NOTHING, many rows a statement. A statement that changed fewer rows than it
-// was given met duplicates (stored before, or earlier in the batch), and the duplicates are
-// the rows whose seq is not in the table afterwards. The number a duplicate was offered is
-// never used, so seq increases through the batches but may skip.
+// The observations go in with INSERT OR ROLLBACK ... ON CONFLICT (source, id) DO NOTHING,
+// many rows a statement, and SQLite numbers them: seq is the rowid, one more than the largest
+// before, so the rows one statement stores have consecutive seqs, in the order given. A
+// statement that stored every row it was given needs nothing more; one that stored fewer met
+// duplicates (stored before, or earlier in the batch), and the rows it stored are read back
+// to tell which. OR ROLLBACK makes any other constraint failure end the whole transaction,
+// which Ingest would do anyway; it spares SQLite a statement journal (a copy of each page a
+// statement changes, kept to undo just that statement), which otherwise doubled the cost of
+// a multi-row INSERT. For the same reason seq is not given explicitly: an explicit rowid
+// brings the statement journal back.
 func (db *DB) Ingest(ctx context.Context, batch []truce.Judged) (dup []bool, seq []int64, err error) {
 	if err := checkBatch(batch); err != nil {
 		return nil, nil, err
@@ -139,13 +144,14 @@ func (db *DB) Ingest(ctx context.Context, batch []truce.Judged) (dup []bool, seq
 	// a goroutine per statement to watch ctx. The transaction itself watches ctx (a cancelled
 	// ctx rolls it back), and the loops look at ctx between statements.
 	bg := context.Background()
-	var next int64
-	if err := tx.QueryRowContext(bg, `SELECT COALESCE(MAX(seq), 0) + 1 FROM observations`).Scan(&next); err != nil {
-		return nil, nil, internal(err, "ingest: next seq")
+	// last is the largest seq stored so far.
+	var last int64
+	if err := tx.QueryRowContext(bg, `SELECT COALESCE(MAX(seq), 0) FROM observations`).Scan(&last); err != nil {
+		return nil, nil, internal(err, "ingest: last seq")
 	}
 
 	var enc encoder
-	args := make([]any, 0, maxRowsPerInsert*12)
+	args := make([]any, 0, maxRowsPerInsert*11)
 	for lo := 0; lo < len(batch); {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, internal(err, "ingest: batch of %d stopped at [%d]", len(batch), lo)
@@ -167,8 +173,7 @@ func (db *DB) Ingest(ctx context.Context, batch []truce.Judged) (dup []bool, seq
 			if len(o.Raw) > 0 {
 				raw = o.Raw
 			}
-			seq[i] = next + int64(i-lo)
-			args = append(args, seq[i], o.Source, o.ID, o.Time.UnixNano(), o.Kind, o.Lat, o.Lon, o.CEm, o.Party,
+			args = append(args, o.Source, o.ID, o.Time.UnixNano(), o.Kind, o.Lat, o.Lon, o.CEm, o.Party,
 				attrs, evidence, raw)
 		}
 		res, err := tx.StmtContext(bg, db.ingest.observations[hi-lo]).ExecContext(bg, args...)
@@ -179,12 +184,25 @@ func (db *DB) Ingest(ctx context.Context, batch []truce.Judged) (dup []bool, seq
 		if err != nil {
 			return nil, nil, internal(err, "ingest: batch[%d:%d]: rows affected", lo, hi)
 		}
-		if int(n) < hi-lo {
-			if err := markDuplicates(tx, next, batch[lo:hi], dup[lo:hi], seq[lo:hi]); err != nil {
+		id, err := res.LastInsertId()
+		if err != nil {
+			return nil, nil, internal(err, "ingest: batch[%d:%d]: last insert id", lo, hi)
+		}
+		switch {
+		case n == 0:
+			for i := lo; i < hi; i++ {
+				dup[i] = true
+			}
+		case int(n) == hi-lo && id-last == n:
+			for i := lo; i < hi; i++ {
+				seq[i] = last + 1 + int64(i-lo)
+			}
+			last = id
+		default:
+			if last, err = readBackChunk(tx, last, batch[lo:hi], dup[lo:hi], seq[lo:hi]); err != nil {
 				return nil, nil, internal(err, "ingest: batch[%d:%d]: duplicates", lo, hi)
 			}
 		}
-		next += int64(hi - lo)
 		lo = hi
 	}
 
@@ -216,45 +234,44 @@ func (db *DB) Ingest(ctx context.Context, batch []truce.Judged) (dup []bool, seq
 	return dup, seq, nil
 }
 
-// markDuplicates finds which rows of a chunk numbered from first were not inserted: their
-// seq is not in the table. It sets their dup and zeroes their seq.
-func markDuplicates(tx *sql.Tx, first int64, chunk []truce.Judged, dup []bool, seq []int64) error {
-	rows, err := tx.QueryContext(context.Background(), `SELECT seq FROM observations WHERE seq >= ? AND seq < ? ORDER BY seq`,
-		first, first+int64(len(chunk)))
+// readBackChunk tells which rows of a chunk an INSERT stored, by reading the rows stored after
+// seq last: they are a subsequence of the chunk, in order, so each row of the chunk is either
+// the next of them (same source and id) or a duplicate. It sets dup and seq, and returns the
+// largest seq now stored.
+func readBackChunk(tx *sql.Tx, last int64, chunk []truce.Judged, dup []bool, seq []int64) (int64, error) {
+	rows, err := tx.QueryContext(context.Background(), `SELECT seq, source, id FROM observations WHERE seq > ? ORDER BY seq`, last)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer rows.Close()
-	for i := range dup {
-		dup[i] = true
-	}
-	for rows.Next() {
-		var s int64
-		if err := rows.Scan(&s); err != nil {
-			return err
-		}
-		dup[s-first] = false
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for i := range dup {
-		if dup[i] {
-			seq[i] = 0
+	var (
+		s          int64
+		source, id string
+		pending    = rows.Next()
+	)
+	if pending {
+		if err := rows.Scan(&s, &source, &id); err != nil {
+			return 0, err
 		}
 	}
-	return nil
+	for k, j := range chunk {
+		if !pending || j.Observation.Source != source || j.Observation.ID != id {
+			dup[k] = true
+			continue
+		}
+		seq[k] = s
+		last = s
+		if pending = rows.Next(); pending {
+			if err := rows.Scan(&s, &source, &id); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if pending {
+		return 0, fmt.Errorf("observation %q of %q (seq %d) was stored but is not in the chunk", id, source, s)
+	}
+	return last, rows.Err()
 }
-
-// A finding's pos, its rowid, is the seq of its observation times 4096 plus its place among
-// the observation's findings: rowid order is then the order findings were stored, and the
-// findings of a run of events are one range of rowids, read without an index on seq.
-const (
-	findingsPerObservationBits = 12
-	maxFindingsPerObservation  = 1 << findingsPerObservationBits
-)
-
-func findingPos(seq int64, k int) int64 { return seq<<findingsPerObservationBits | int64(k) }
 
 // insertFindings stores the findings of the observations that were not duplicates.
 func (db *DB) insertFindings(ctx context.Context, tx *sql.Tx, batch []truce.Judged, dup []bool, seq []int64) error {
@@ -268,7 +285,7 @@ func (db *DB) insertFindings(ctx context.Context, tx *sql.Tx, batch []truce.Judg
 		}
 	}
 	bg := context.Background()
-	args := make([]any, 0, maxRowsPerInsert*20)
+	args := make([]any, 0, maxRowsPerInsert*19)
 	for lo := 0; lo < len(todo); {
 		if err := ctx.Err(); err != nil {
 			return internal(err, "ingest: stopped at the findings of batch[%d]", todo[lo].i)
@@ -277,7 +294,7 @@ func (db *DB) insertFindings(ctx context.Context, tx *sql.Tx, batch []truce.Judg
 		args = args[:0]
 		for _, p := range todo[lo:hi] {
 			f := &batch[p.i].Findings[p.k]
-			args = append(args, findingPos(seq[p.i], p.k), f.ID, seq[p.i], f.Rule, f.Article, f.Title, f.Observation, f.Source, f.Kind,
+			args = append(args, f.ID, seq[p.i], f.Rule, f.Article, f.Title, f.Observation, f.Source, f.Kind,
 				f.Time.UnixNano(), f.Lat, f.Lon, f.Zone, f.Party, f.Attribution, f.Severity, f.Confidence, f.Status,
 				f.Explanation, f.Agreement)
 		}
@@ -314,10 +331,6 @@ func checkBatch(batch []truce.Judged) error {
 			if math.IsNaN(c.v) {
 				return truce.Errorf(truce.EINVALID, "batch[%d]: observation %q of %q: %s: not a number", i, o.ID, o.Source, c.name)
 			}
-		}
-		if n := len(batch[i].Findings); n > maxFindingsPerObservation {
-			return truce.Errorf(truce.EINVALID, "batch[%d]: observation %q of %q: %d findings, more than the %d the store keeps for one observation",
-				i, o.ID, o.Source, n, maxFindingsPerObservation)
 		}
 		for k := range batch[i].Findings {
 			f := &batch[i].Findings[k]

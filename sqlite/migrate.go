@@ -59,6 +59,7 @@ var migrations = []migration{
 			)`,
 			// An index entry ends with the rowid, so each of these also serves "this value,
 			// after this cursor, in rowid order" without a sort.
+			`CREATE INDEX findings_seq ON findings (seq)`,
 			`CREATE INDEX findings_time ON findings (time)`,
 			`CREATE INDEX findings_rule ON findings (rule)`,
 			`CREATE INDEX findings_party ON findings (party)`,

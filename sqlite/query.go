@@ -262,11 +262,11 @@ func (db *DB) Events(ctx context.Context, after int64, limit int) ([]truce.Event
 		return nil, nil
 	}
 
-	// The findings of these observations are one range of pos, in the order of their
-	// observations; they are matched to the events by walking both lists once.
+	// The findings of these observations, in the order of their observations and then of
+	// storage, are matched to the events by walking both lists once.
 	last := events[len(events)-1].Seq
-	rows, err = tx.QueryContext(ctx, `SELECT `+findingColumns+` FROM findings WHERE pos >= ? AND pos < ? ORDER BY pos`,
-		findingPos(max(after, 0)+1, 0), findingPos(last+1, 0))
+	rows, err = tx.QueryContext(ctx, `SELECT `+findingColumns+` FROM findings WHERE seq > ? AND seq <= ? ORDER BY seq, pos`,
+		after, last)
 	if err != nil {
 		return nil, internal(err, "findings of events after %d", after)
 	}

@@ -150,6 +150,7 @@ func (p *Pipeline) write() {
 	defer close(p.stopped)
 	group := make([]*pending, 0, 64)
 	var all []truce.Judged
+	var events []truce.Event
 	for first := range p.queue {
 		group = append(group[:0], first)
 		n := len(first.batch)
@@ -190,20 +191,24 @@ func (p *Pipeline) write() {
 			}
 		}
 		now := time.Now()
-		var last int64
+		events = events[:0]
 		for _, req := range group {
 			if req.err == nil {
 				p.stats.recordBatch(req, now)
-				for _, s := range req.seq {
-					last = max(last, s)
+				for i, s := range req.seq {
+					if !req.dup[i] {
+						events = append(events, truce.Event{Seq: s, Observation: req.batch[i].Observation, Findings: req.batch[i].Findings})
+					}
 				}
 			} else {
 				p.stats.failed.Add(1)
 			}
-			close(req.done)
 		}
-		if last > 0 {
-			p.feed.publish(last)
+		// The feed learns of the events before any submitter is answered, so a client that
+		// posts and then reads the stream finds what it posted.
+		p.feed.publish(events)
+		for _, req := range group {
+			close(req.done)
 		}
 	}
 }

@@ -48,11 +48,16 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request, tok *truce.To
 
 	ctx := r.Context()
 	feed := s.pipeline.Feed()
+	var buf []truce.Event
 	for {
-		events, err := s.store.Events(ctx, last, 500)
-		if err != nil {
-			return
+		events, ok := feed.Since(buf[:0], last, 500)
+		if !ok {
+			var err error
+			if events, err = s.store.Events(ctx, last, 500); err != nil {
+				return
+			}
 		}
+		buf = events
 		for i := range events {
 			writeEvent(bw, &events[i], tok)
 			last = events[i].Seq
@@ -85,12 +90,13 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request, tok *truce.To
 // writeEvent writes the events of e that tok may see; the last written carries e.Seq as id.
 func writeEvent(bw *bufio.Writer, e *truce.Event, tok *truce.Token) {
 	insider := tok.Role == truce.RoleAdmin || tok.Role == truce.RoleAnalyst
+	// Events may be shared with other streams (the feed's ring): redact copies.
 	var visibleFindings []*truce.Finding
 	for i := range e.Findings {
-		f := &e.Findings[i]
-		if visible(f, tok) {
-			redact(f, tok)
-			visibleFindings = append(visibleFindings, f)
+		if visible(&e.Findings[i], tok) {
+			f := e.Findings[i]
+			redact(&f, tok)
+			visibleFindings = append(visibleFindings, &f)
 		}
 	}
 	for i, f := range visibleFindings {

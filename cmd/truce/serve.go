@@ -51,7 +51,28 @@ func openStore(dataDir string) (*sqlite.DB, error) {
 	return sqlite.Open(dbPath(dataDir))
 }
 
-func init() {
+// serveEnv is what the optional parts of a running server (AIS and TAK sources, the log's
+// checkpoints) are given when they start.
+type serveEnv struct {
+	Ctx   context.Context // ends when the server begins to shut down
+	Log   *slog.Logger
+	Judge *rules.Judge
+	Pipe  *ingest.Pipeline
+	Store *sqlite.DB
+	Data  string // the data folder
+}
+
+// serveStarters start the optional parts of `truce serve`. Each file that adds one registers
+// its flags on serveCmd and its starter here in an init function; a starter whose flags were
+// not given does nothing. The stop function it returns is called before the pipeline closes.
+var serveStarters []func(env *serveEnv) (stop func(), err error)
+
+// serveCmd is built before any init function runs, so that other files can add flags to it.
+var serveCmd = newServeCmd()
+
+func init() { rootCmd.AddCommand(serveCmd) }
+
+func newServeCmd() *cobra.Command {
 	var (
 		dir, data, addr string
 		demo            bool
@@ -143,6 +164,23 @@ batches in flight are stored.`,
 
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			env := &serveEnv{Ctx: ctx, Log: log, Judge: judge, Pipe: pipe, Store: store, Data: data}
+			var stops []func()
+			defer func() {
+				for i := len(stops) - 1; i >= 0; i-- {
+					stops[i]()
+				}
+			}()
+			for _, start := range serveStarters {
+				stopPart, err := start(env)
+				if err != nil {
+					stop()
+					return err
+				}
+				if stopPart != nil {
+					stops = append(stops, stopPart)
+				}
+			}
 			if demo {
 				tok := &truce.Token{Name: "demo-admin", Role: truce.RoleAdmin}
 				secret, err := store.CreateToken(ctx, tok)
@@ -165,6 +203,10 @@ batches in flight are stored.`,
 			if err := httpSrv.Shutdown(shutdown); err != nil {
 				log.Warn("shutdown", "err", err)
 			}
+			for i := len(stops) - 1; i >= 0; i-- {
+				stops[i]()
+			}
+			stops = nil
 			if err := pipe.Close(); err != nil {
 				return err
 			}
@@ -179,7 +221,7 @@ batches in flight are stored.`,
 	cmd.Flags().Float64Var(&demoSpeed, "demo-speed", 60, "with --demo: simulated seconds per real second")
 	cmd.Flags().Int64Var(&maxBody, "max-body", 32<<20, "largest request body in bytes")
 	cmd.Flags().IntVar(&queue, "queue", 256, "batches that may wait for the store before new ones get 503")
-	rootCmd.AddCommand(cmd)
+	return cmd
 }
 
 // runDemoFeed plays a simulated day on the agreement into the pipeline, as patrols, sensors

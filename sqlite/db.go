@@ -38,8 +38,10 @@ type DB struct {
 
 var _ truce.Store = (*DB)(nil)
 
-// pageSize is the page size of new files, in bytes. Measured with BenchmarkIngest: see
-// bench_test.go.
+// pageSize is the page size of new files, in bytes. In BenchmarkIngest 16 KiB pages cost
+// about a sixth less CPU per observation than SQLite's default of 4 KiB (fewer pages to
+// write to the WAL, one system call each, and fewer b-tree splits); 64 KiB gained little
+// more, and makes every read of one row read 64 KiB.
 var pageSize = 16384
 
 // busyTimeout is how long a connection waits for a lock held by another process (a backup,

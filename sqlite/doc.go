@@ -22,8 +22,10 @@
 //     observation was a duplicate, including of one earlier in the same batch. Times are
 //     unix nanoseconds, attrs and evidence JSON text, raw the bytes the report came from.
 //   - findings: every field of truce.Finding, a unique id, and the seq of the observation it
-//     was judged from; indexed on time, rule, party, zone and kind. The time, kind and
-//     position of the observation are copied in, so no query on findings needs a join.
+//     was judged from; indexed on seq (for the feed), time, rule, party, zone and kind. The
+//     time, kind and position of the observation are copied in, so no query on findings
+//     needs a join. seq is not declared a foreign key: only Ingest writes findings, in the
+//     transaction that writes their observation, and the check cost a lookup per finding.
 //   - tokens: the SHA-256 of each secret (unique) and never the secret itself.
 //   - audit: who did what, in the order it was recorded.
 //
@@ -38,9 +40,12 @@
 //
 // # Places
 //
-// A bounding box filters on plain lat and lon columns. An R*Tree index was measured against
-// this (see bench_test.go): it made every insert markedly slower, and pages in rowid order
-// gained nothing from it, because a page is found by walking rowids from the cursor and
-// testing each row, which is as fast for a box as for any other filter unless the box is
-// nearly empty.
+// A bounding box filters on the plain lat and lon columns of each row, tested as a page is
+// walked in rowid order. An R*Tree (built into this SQLite) was measured against this on
+// 100,000 observations (BenchmarkObservationsBBox, BenchmarkIngestWithRTree): for a box
+// holding 0.25% of the points it found a page of 100 in 1.7 ms against 2.2 ms for the
+// columns, for a box holding half of them in 53 ms against 1.8 ms (the R*Tree hands back
+// every match in the box, which must then be sorted into rowid order), and keeping it up to
+// date doubled the CPU time of each ingested observation (21 µs against 11 µs). The plain
+// columns win where it matters: ingest, and the boxes a map asks for.
 package sqlite

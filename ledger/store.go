@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -83,13 +84,17 @@ func Append(ctx context.Context, tx *sql.Tx, records ...Record) (int64, error) {
 	if len(records) == 0 {
 		return n, nil
 	}
+	// Each record is encoded after a zero byte, so that its leaf hash, SHA-256(0x00 ||
+	// encoding), is computed over the buffer as it stands, with nothing copied or allocated.
 	data := make([][]byte, len(records))
+	leaves := make([]tlog.Hash, len(records))
 	for i, r := range records {
-		c, err := r.MarshalCanonical()
+		c, err := r.appendCanonical(make([]byte, 1, 160+len(r.Body)+70*len(r.Evidence)))
 		if err != nil {
 			return 0, fmt.Errorf("ledger: append: record %d of %d (%s): %w", i, len(records), r, err)
 		}
-		data[i] = c
+		leaves[i] = sha256.Sum256(c)
+		data[i] = c[1:]
 	}
 
 	// The stored hashes of the new records follow those already stored, with no gap:
@@ -102,10 +107,13 @@ func Append(ctx context.Context, tx *sql.Tx, records ...Record) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	pending := make([]tlog.Hash, 0, 2*len(data)+64)
-	for _, c := range data {
-		pending = append(pending, edge.add(tlog.RecordHash(c))...)
+	run := make([]byte, 0, (2*len(leaves)+64)*tlog.HashSize)
+	for _, h := range leaves {
+		for _, stored := range edge.add(h) {
+			run = append(run, stored[:]...)
+		}
 	}
+	stored := len(run) / tlog.HashSize
 
 	err = insertRows(ctx, tx, "ledger_records (idx, kind, data)", 3, len(records), func(i int, args []any) []any {
 		return append(args, n+int64(i), records[i].Kind, data[i])
@@ -113,13 +121,9 @@ func Append(ctx context.Context, tx *sql.Tx, records ...Record) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("ledger: append records: %w", err)
 	}
-	run := make([]byte, 0, len(pending)*tlog.HashSize)
-	for _, h := range pending {
-		run = append(run, h[:]...)
-	}
-	rows := (len(pending) + hashesPerRow - 1) / hashesPerRow
+	rows := (stored + hashesPerRow - 1) / hashesPerRow
 	err = insertRows(ctx, tx, "ledger_hashes (idx, hashes)", 2, rows, func(i int, args []any) []any {
-		lo, hi := i*hashesPerRow, min((i+1)*hashesPerRow, len(pending))
+		lo, hi := i*hashesPerRow, min((i+1)*hashesPerRow, stored)
 		return append(args, base+int64(lo), run[lo*tlog.HashSize:hi*tlog.HashSize])
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -415,4 +416,33 @@ func TestFeedErrorUnwrapsToTheSentenceError(t *testing.T) {
 	if got, want := e.Error(), "udp 10.0.0.1:4000: line 7: checksum: is 4B"; got != want {
 		t.Errorf("message %q, want %q", got, want)
 	}
+}
+
+// FuzzFeedDatagram decodes arbitrary datagrams as ServeUDP does, checking that nothing
+// crashes and that the counts agree: every message and every error comes from a sentence.
+func FuzzFeedDatagram(f *testing.F) {
+	sample, err := os.ReadFile("testdata/pyais/nmea_data_sample.txt")
+	if err != nil {
+		f.Fatal(err)
+	}
+	lines := strings.Split(string(sample), "\n")
+	for i := 0; i+4 <= len(lines) && i < 200; i += 20 {
+		f.Add([]byte(strings.Join(lines[i:i+4], "\r\n")))
+	}
+	f.Add([]byte(tagged + "\n" + type5a1 + type5a2 + "\r\r\n\n"))
+	f.Fuzz(func(t *testing.T, dg []byte) {
+		var st FeedStats
+		o := FeedOptions{Stats: &st}
+		o.defaults()
+		fd := newFeedDecoder("udp test", &o, func(m *Message, at time.Time) {
+			if at.IsZero() {
+				t.Fatal("message without a time")
+			}
+		})
+		fd.decodeLine(dg, time.Unix(1, 0))
+		fd.d.Flush()
+		if st.Messages.Load() > st.Sentences.Load() {
+			t.Fatalf("%d messages from %d sentences", st.Messages.Load(), st.Sentences.Load())
+		}
+	})
 }

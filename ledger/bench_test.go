@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -94,7 +95,7 @@ func BenchmarkInsertBatchWithoutLog(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		err = insertRows(ctx, tx, "plain_records (idx, kind, data)", 3, len(batch), func(j int, args []any) []any {
+		err = insertRows(ctx, tx, "plain_records (idx, kind, data)", 3, len(batch), "", func(j int, args []any) []any {
 			return append(args, next+int64(j), batch[j].Kind, data[j])
 		})
 		if err != nil {
@@ -110,11 +111,18 @@ func BenchmarkInsertBatchWithoutLog(b *testing.B) {
 
 // BenchmarkLogOverhead alternates the two benchmarks above batch by batch, in two databases
 // alike, and reports what the log adds to inserting the same records, in CPU time and in
-// wall time. Alternating puts both under the same load from the rest of a shared machine.
+// wall time, for batches of 1,000 records and of one. Alternating puts both under the same
+// load from the rest of a shared machine.
 func BenchmarkLogOverhead(b *testing.B) {
+	for _, size := range []int{benchBatch, 1} {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) { benchmarkLogOverhead(b, size) })
+	}
+}
+
+func benchmarkLogOverhead(b *testing.B, size int) {
 	ctx := context.Background()
 	logged, plain := benchDB(b, 10*benchBatch), benchDB(b, 10*benchBatch)
-	batch := records(b, 0, benchBatch)
+	batch := records(b, 0, size)
 	var next int64
 	var cpuLog, cpuPlain, wallLog, wallPlain time.Duration
 	b.ResetTimer()
@@ -143,7 +151,7 @@ func BenchmarkLogOverhead(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		err = insertRows(ctx, tx, "plain_records (idx, kind, data)", 3, len(batch), func(j int, args []any) []any {
+		err = insertRows(ctx, tx, "plain_records (idx, kind, data)", 3, len(batch), "", func(j int, args []any) []any {
 			return append(args, next+int64(j), batch[j].Kind, data[j])
 		})
 		if err != nil {
@@ -152,11 +160,11 @@ func BenchmarkLogOverhead(b *testing.B) {
 		if err := tx.Commit(); err != nil {
 			b.Fatal(err)
 		}
-		next += benchBatch
+		next += int64(size)
 		cpuPlain += cpuTime() - c0
 		wallPlain += time.Since(w0)
 	}
-	n := float64(b.N * benchBatch)
+	n := float64(b.N * size)
 	b.ReportMetric(float64(cpuLog.Nanoseconds())/n, "logged-cpu-ns/record")
 	b.ReportMetric(float64(cpuPlain.Nanoseconds())/n, "plain-cpu-ns/record")
 	b.ReportMetric(100*(cpuLog.Seconds()/cpuPlain.Seconds()-1), "cpu-overhead-%")

@@ -36,8 +36,9 @@
 // The log lives in the same database as the records it logs, in three tables (CreateSchema):
 // ledger_records (idx, kind, data: the canonical encoding), ledger_hashes (idx, hashes: tlog's
 // stored hashes, every complete subtree's hash, about two per record, keyed by
-// tlog.StoredHashIndex and kept in runs of up to 120 consecutive hashes a row, because a row
-// per hash cost more than the record it logs) and ledger_checkpoints (size, note). Append writes a batch of records
+// tlog.StoredHashIndex and kept 120 consecutive hashes a row, the row of key k holding those
+// from index k, because a row per hash cost more than the record it logs) and
+// ledger_checkpoints (size, note). Append writes a batch of records
 // and their stored hashes through the caller's *sql.Tx, so that an observation and its log
 // entry are committed together or not at all. Proofs and tree hashes read only the O(log n)
 // stored hashes they need, with one query each. The SQL is plain and runs on SQLite and

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -36,8 +35,8 @@ func CreateSchema(ctx context.Context, q Querier) error {
 	for _, stmt := range []string{
 		// The records the log holds, in log order, as their canonical encoding.
 		`CREATE TABLE IF NOT EXISTS ledger_records (idx ` + index + ` PRIMARY KEY, kind TEXT NOT NULL, data BYTEA NOT NULL)`,
-		// tlog's stored hashes in runs: a row holds the hashes at stored hash indexes idx,
-		// idx+1, ... (tlog.StoredHashIndex), 32 bytes each, at most hashesPerRow of them.
+		// tlog's stored hashes, hashesPerRow a row: the row idx holds those at stored hash
+		// indexes idx, idx+1, ... (tlog.StoredHashIndex), 32 bytes each.
 		`CREATE TABLE IF NOT EXISTS ledger_hashes (idx ` + index + ` PRIMARY KEY, hashes BYTEA NOT NULL)`,
 		// The checkpoints the mission signed, one per tree size.
 		`CREATE TABLE IF NOT EXISTS ledger_checkpoints (size ` + index + ` PRIMARY KEY, note BYTEA NOT NULL)`,
@@ -59,10 +58,13 @@ func Size(ctx context.Context, q Querier) (int64, error) {
 	return n, nil
 }
 
-// hashesPerRow is the longest run of stored hashes one row of ledger_hashes holds. A row per
-// hash made the log cost more than the records it logs (each SQLite row costs microseconds
-// whatever its size); a row per run costs one insert for a hundred hashes, and 120 hashes
-// (3,840 bytes) still fit in one 4 KiB database page, so reading one hash reads one page.
+// hashesPerRow is how many stored hashes one row of ledger_hashes holds: the row with key k
+// holds those at indexes k to k+119, k a multiple of 120, and the last row may hold fewer and
+// is rewritten as the log grows. A row per hash made the log cost more than the records it
+// logs (each SQLite row costs microseconds whatever its size); a row per 120 is one insert
+// for a hundred hashes, and 120 hashes (3,840 bytes) still fit in one 4 KiB database page, so
+// reading one hash reads one page. Rows aligned to multiples of 120 let a reader name the row
+// that holds a hash, so every read is an exact lookup, however small the batches appended.
 const hashesPerRow = 120
 
 // insertChunk is how many rows one INSERT statement writes. SQLite binds numbered parameters
@@ -101,13 +103,27 @@ func Append(ctx context.Context, tx *sql.Tx, records ...Record) (int64, error) {
 	// StoredHashCount(n) is the index of the first stored hash of record n. They are what
 	// tlog.StoredHashes returns for each record in turn (a test holds them to it), computed
 	// here from the tree's right edge, which is read once, instead of through a HashReader
-	// per record, which allocated and looked up every hash it combined.
+	// per record, which allocated and looked up every hash it combined. The same query reads
+	// the last row of ledger_hashes when it is not full, for the new hashes to fill it up.
 	base := tlog.StoredHashCount(n)
-	edge, err := readRightEdge(ctx, tx, n)
+	first := base - base%hashesPerRow
+	edgeIndexes := rightEdge(n)
+	rows, err := readHashRows(ctx, tx, append(rowsOf(edgeIndexes), first))
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("ledger: append: %w", err)
 	}
-	run := make([]byte, 0, (2*len(leaves)+64)*tlog.HashSize)
+	edgeHashes, err := hashesFromRows(rows, edgeIndexes)
+	if err != nil {
+		return 0, fmt.Errorf("ledger: append: the tree's right edge: %w", err)
+	}
+	edge := &treeBuilder{n: n, stack: edgeHashes}
+	run := make([]byte, 0, (2*len(leaves)+64+hashesPerRow)*tlog.HashSize)
+	if first < base {
+		if int64(len(rows[first])) != (base-first)*tlog.HashSize {
+			return 0, fmt.Errorf("ledger: append: stored hashes from %d are missing", first)
+		}
+		run = append(run, rows[first]...)
+	}
 	for _, h := range leaves {
 		for _, stored := range edge.add(h) {
 			run = append(run, stored[:]...)
@@ -115,17 +131,18 @@ func Append(ctx context.Context, tx *sql.Tx, records ...Record) (int64, error) {
 	}
 	stored := len(run) / tlog.HashSize
 
-	err = insertRows(ctx, tx, "ledger_records (idx, kind, data)", 3, len(records), func(i int, args []any) []any {
+	err = insertRows(ctx, tx, "ledger_records (idx, kind, data)", 3, len(records), "", func(i int, args []any) []any {
 		return append(args, n+int64(i), records[i].Kind, data[i])
 	})
 	if err != nil {
 		return 0, fmt.Errorf("ledger: append records: %w", err)
 	}
-	rows := (stored + hashesPerRow - 1) / hashesPerRow
-	err = insertRows(ctx, tx, "ledger_hashes (idx, hashes)", 2, rows, func(i int, args []any) []any {
-		lo, hi := i*hashesPerRow, min((i+1)*hashesPerRow, stored)
-		return append(args, base+int64(lo), run[lo*tlog.HashSize:hi*tlog.HashSize])
-	})
+	// The first row replaces the partial row it extends, if there was one.
+	err = insertRows(ctx, tx, "ledger_hashes (idx, hashes)", 2, (stored+hashesPerRow-1)/hashesPerRow,
+		" ON CONFLICT (idx) DO UPDATE SET hashes = excluded.hashes", func(i int, args []any) []any {
+			lo, hi := i*hashesPerRow, min((i+1)*hashesPerRow, stored)
+			return append(args, first+int64(lo), run[lo*tlog.HashSize:hi*tlog.HashSize])
+		})
 	if err != nil {
 		return 0, fmt.Errorf("ledger: append hashes: %w", err)
 	}
@@ -133,8 +150,8 @@ func Append(ctx context.Context, tx *sql.Tx, records ...Record) (int64, error) {
 }
 
 // insertRows writes rows rows into table with multi-row INSERT statements of insertChunk rows,
-// prepared once. row appends the cols values of row i to args.
-func insertRows(ctx context.Context, tx *sql.Tx, table string, cols, rows int, row func(i int, args []any) []any) error {
+// prepared once, each followed by suffix. row appends the cols values of row i to args.
+func insertRows(ctx context.Context, tx *sql.Tx, table string, cols, rows int, suffix string, row func(i int, args []any) []any) error {
 	var full *sql.Stmt
 	args := make([]any, 0, cols*insertChunk)
 	for start := 0; start < rows; start += insertChunk {
@@ -146,7 +163,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, table string, cols, rows int, r
 		if end-start == insertChunk {
 			if full == nil {
 				var err error
-				if full, err = tx.PrepareContext(ctx, insertSQL(table, cols, insertChunk)); err != nil {
+				if full, err = tx.PrepareContext(ctx, insertSQL(table, cols, insertChunk)+suffix); err != nil {
 					return err
 				}
 				defer full.Close()
@@ -156,7 +173,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, table string, cols, rows int, r
 			}
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, insertSQL(table, cols, end-start), args...); err != nil {
+		if _, err := tx.ExecContext(ctx, insertSQL(table, cols, end-start)+suffix, args...); err != nil {
 			return err
 		}
 	}
@@ -188,9 +205,9 @@ func insertSQL(table string, cols, rows int) string {
 	return b.String()
 }
 
-// readRightEdge returns the roots of the complete subtrees of the tree of n records, largest
-// first: one for each bit set in n, read with one query.
-func readRightEdge(ctx context.Context, q Querier, n int64) (*treeBuilder, error) {
+// rightEdge returns the stored hash indexes of the roots of the complete subtrees of the tree
+// of n records, largest first: one for each bit set in n.
+func rightEdge(n int64) []int64 {
 	var indexes []int64
 	var start int64
 	for level := 62; level >= 0; level-- {
@@ -199,72 +216,80 @@ func readRightEdge(ctx context.Context, q Querier, n int64) (*treeBuilder, error
 			start += 1 << level
 		}
 	}
-	hashes, err := readHashes(ctx, q, indexes)
-	if err != nil {
-		return nil, fmt.Errorf("ledger: the tree's right edge: %w", err)
-	}
-	return &treeBuilder{n: n, stack: hashes}, nil
+	return indexes
 }
 
-// readHashes reads the stored hashes at indexes, in that order, with one query. The run that
-// holds index x starts at most hashesPerRow-1 before it, so the query asks for the rows
-// starting in those ranges and the hash is cut out of the last run starting at or before x.
-// (A query of one subquery per index says the same thing, but SQLite took longer to parse it
-// than to run it.)
+// rowsOf returns the ledger_hashes rows that hold the stored hashes at indexes.
+func rowsOf(indexes []int64) []int64 {
+	rows := make([]int64, len(indexes))
+	for i, x := range indexes {
+		rows[i] = x - x%hashesPerRow
+	}
+	return rows
+}
+
+// readHashRows reads the ledger_hashes rows with the given keys (repeats allowed) with one
+// query. A row that does not exist is absent from the map.
+func readHashRows(ctx context.Context, q Querier, keys []int64) (map[int64][]byte, error) {
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	var b strings.Builder
+	b.WriteString("SELECT idx, hashes FROM ledger_hashes WHERE idx IN (")
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "$%d", i+1)
+		args[i] = k
+	}
+	b.WriteByte(')')
+	rows, err := q.QueryContext(ctx, b.String(), args...)
+	if err != nil {
+		return nil, fmt.Errorf("read hashes: %w", err)
+	}
+	defer rows.Close()
+	got := make(map[int64][]byte, len(keys))
+	for rows.Next() {
+		var k int64
+		var h []byte
+		if err := rows.Scan(&k, &h); err != nil {
+			return nil, fmt.Errorf("read hashes: %w", err)
+		}
+		got[k] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read hashes: %w", err)
+	}
+	return got, nil
+}
+
+// hashesFromRows cuts the stored hashes at indexes out of the rows that hold them.
+func hashesFromRows(rows map[int64][]byte, indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		row := rows[x-x%hashesPerRow]
+		off := (x % hashesPerRow) * tlog.HashSize
+		if off+tlog.HashSize > int64(len(row)) {
+			return nil, fmt.Errorf("stored hash %d is missing", x)
+		}
+		out[i] = tlog.Hash(row[off:])
+	}
+	return out, nil
+}
+
+// readHashes reads the stored hashes at indexes, in that order, with one query.
 func readHashes(ctx context.Context, q Querier, indexes []int64) ([]tlog.Hash, error) {
 	if len(indexes) == 0 {
 		return nil, nil
 	}
-	// The ranges, merged where they overlap: a proof's lower levels lie close together.
-	sorted := append([]int64(nil), indexes...)
-	slices.Sort(sorted)
-	var b strings.Builder
-	b.WriteString("SELECT idx, hashes FROM ledger_hashes WHERE ")
-	args := make([]any, 0, 2*len(indexes))
-	for i := 0; i < len(sorted); {
-		lo, hi := sorted[i]-(hashesPerRow-1), sorted[i]
-		for i++; i < len(sorted) && sorted[i]-(hashesPerRow-1) <= hi+1; i++ {
-			hi = sorted[i]
-		}
-		if len(args) > 0 {
-			b.WriteString(" OR ")
-		}
-		fmt.Fprintf(&b, "idx BETWEEN $%d AND $%d", len(args)+1, len(args)+2)
-		args = append(args, lo, hi)
-	}
-	rows, err := q.QueryContext(ctx, b.String(), args...)
+	rows, err := readHashRows(ctx, q, rowsOf(indexes))
 	if err != nil {
-		return nil, fmt.Errorf("ledger: read hashes: %w", err)
+		return nil, fmt.Errorf("ledger: %w", err)
 	}
-	defer rows.Close()
-	type run struct {
-		start  int64
-		hashes []byte
-	}
-	var runs []run
-	for rows.Next() {
-		var r run
-		if err := rows.Scan(&r.start, &r.hashes); err != nil {
-			return nil, fmt.Errorf("ledger: read hashes: %w", err)
-		}
-		runs = append(runs, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("ledger: read hashes: %w", err)
-	}
-	sort.Slice(runs, func(i, j int) bool { return runs[i].start < runs[j].start })
-	out := make([]tlog.Hash, len(indexes))
-	for i, x := range indexes {
-		// The last run starting at or before x.
-		k := sort.Search(len(runs), func(k int) bool { return runs[k].start > x }) - 1
-		if k < 0 {
-			return nil, fmt.Errorf("ledger: stored hash %d is missing", x)
-		}
-		off := (x - runs[k].start) * tlog.HashSize
-		if off+tlog.HashSize > int64(len(runs[k].hashes)) {
-			return nil, fmt.Errorf("ledger: stored hash %d is missing", x)
-		}
-		out[i] = tlog.Hash(runs[k].hashes[off:])
+	out, err := hashesFromRows(rows, indexes)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
 	}
 	return out, nil
 }

@@ -24,6 +24,8 @@ type Options struct {
 	MaxBodyBytes int64
 	// KeepAlive is how often an idle event stream gets a comment line (default 15 s).
 	KeepAlive time.Duration
+	// Log, when set, serves the mission's tamper-evident record under /api/v1/log.
+	Log Log
 }
 
 // Server serves the API of one mission.
@@ -94,6 +96,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/agreement", s.allow(readers, s.getAgreement))
 	s.mux.Handle("GET /api/v1/agreement/map.svg", s.allow(readers, s.getMap))
 	s.mux.Handle("GET /api/v1/events", s.allow(readers, s.getEvents))
+	s.logRoutes()
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, truce.Errorf(truce.ENOTFOUND, "no endpoint %s %s", r.Method, r.URL.Path))
 	})

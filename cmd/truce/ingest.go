@@ -65,11 +65,22 @@ duplicates. Bad records are reported with file, line and field; the rest are loa
 					return err
 				}
 				defer store.Close()
+				mlog, err := openLog(store, data, defaultLogOrigin, "")
+				if err != nil {
+					return err
+				}
+				defer mlog.Close()
 				pipe, err := ingest.New(judge, store, ingest.Options{})
 				if err != nil {
 					return err
 				}
-				defer pipe.Close()
+				defer func() {
+					// Sign a checkpoint of what was loaded, after the last batch is stored.
+					pipe.Close()
+					if _, err := mlog.checkpoint(context.Background()); err != nil {
+						fmt.Fprintln(cmd.ErrOrStderr(), "log checkpoint:", err)
+					}
+				}()
 				send = func(ctx context.Context, batch []*truce.Observation) (int, int, []string, error) {
 					return submitLocal(ctx, pipe, judge, batch)
 				}

@@ -79,6 +79,9 @@ func newServeCmd() *cobra.Command {
 		demoSpeed       float64
 		maxBody         int64
 		queue           int
+		logOrigin       string
+		logKey          string
+		checkpointEvery time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "serve --agreement DIR [--data DIR] [--addr HOST:PORT]",
@@ -145,11 +148,18 @@ batches in flight are stored.`,
 				return err
 			}
 			defer store.Close()
+			// The log is opened before anything can be stored, so that every stored batch is
+			// logged in its own transaction.
+			mlog, err := openLog(store, data, logOrigin, logKey)
+			if err != nil {
+				return err
+			}
+			defer mlog.Close()
 			pipe, err := ingest.New(judge, store, ingest.Options{QueueBatches: queue})
 			if err != nil {
 				return err
 			}
-			srv := server.New(store, pipe, server.Options{MaxBodyBytes: maxBody})
+			srv := server.New(store, pipe, server.Options{MaxBodyBytes: maxBody, Log: mlog})
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				pipe.Close()
@@ -164,6 +174,11 @@ batches in flight are stored.`,
 
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			checkpoints := make(chan struct{})
+			go func() {
+				defer close(checkpoints)
+				mlog.run(ctx, log, checkpointEvery)
+			}()
 			env := &serveEnv{Ctx: ctx, Log: log, Judge: judge, Pipe: pipe, Store: store, Data: data}
 			var stops []func()
 			defer func() {
@@ -210,6 +225,7 @@ batches in flight are stored.`,
 			if err := pipe.Close(); err != nil {
 				return err
 			}
+			<-checkpoints // the last checkpoint covers everything stored
 			log.Info("stopped", "accepted", pipe.Stats().Accepted())
 			return nil
 		},
@@ -221,6 +237,9 @@ batches in flight are stored.`,
 	cmd.Flags().Float64Var(&demoSpeed, "demo-speed", 60, "with --demo: simulated seconds per real second")
 	cmd.Flags().Int64Var(&maxBody, "max-body", 32<<20, "largest request body in bytes")
 	cmd.Flags().IntVar(&queue, "queue", 256, "batches that may wait for the store before new ones get 503")
+	cmd.Flags().StringVar(&logOrigin, "log-origin", defaultLogOrigin, "the name of the mission's log and of the key generated for it on first start")
+	cmd.Flags().StringVar(&logKey, "log-key", "", "sign checkpoints with this note signer key file instead of DATA/log.key")
+	cmd.Flags().DurationVar(&checkpointEvery, "checkpoint-every", 10*time.Second, "how often to sign a checkpoint when the log has grown")
 	return cmd
 }
 

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	truce "github.com/truce-project/truce"
+	"github.com/truce-project/truce/ledger"
+	"github.com/truce-project/truce/sqlite"
+)
+
+// missionLog is the mission's Merkle log in the data folder's database: every observation the
+// store accepts and every finding drawn from it are appended in the same transaction that
+// stores them (an ingest hook), and checkpoints are signed with the mission's key.
+type missionLog struct {
+	db       *sql.DB // a connection pool of its own on the same file, for proofs and checkpoints
+	signer   note.Signer
+	verifier note.Verifier
+	vkey     string
+}
+
+// defaultLogOrigin names the log (and its key) when --log-origin is not given.
+const defaultLogOrigin = "truce-mission-log"
+
+// openLog opens (creating on first use) the log in the data folder: its tables in the same
+// SQLite file as the store, its signing key in dataDir/log.key (or keyFile) with the verifier
+// key in log.pub, and installs the hook that logs every stored batch.
+func openLog(store *sqlite.DB, dataDir, origin, keyFile string) (*missionLog, error) {
+	db, err := sql.Open("sqlite", "file:"+dbPath(dataDir)+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)")
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	if err := ledger.CreateSchema(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS ledger_cosignatures (
+		size INTEGER NOT NULL, witness TEXT NOT NULL, line BLOB NOT NULL, PRIMARY KEY (size, witness))`); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("log: cosignatures table: %w", err)
+	}
+	var signer note.Signer
+	var vkey string
+	if keyFile != "" {
+		signer, vkey, err = ledger.LoadKey(keyFile)
+	} else {
+		signer, vkey, err = ledger.LoadOrCreateKey(dataDir, ledger.LogKeyFile, origin)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("log key: %w", err)
+	}
+	verifier, err := note.NewVerifier(vkey)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	l := &missionLog{db: db, signer: signer, verifier: verifier, vkey: vkey}
+	store.SetIngestHook(l.append)
+	return l, nil
+}
+
+// append logs a stored batch: each observation followed by its findings.
+func (l *missionLog) append(ctx context.Context, tx *sql.Tx, stored []truce.Event) error {
+	at := time.Now().UTC()
+	records := make([]ledger.Record, 0, len(stored)*2)
+	for _, e := range stored {
+		r, err := ledger.ObservationRecord(e.Observation, at)
+		if err != nil {
+			return err
+		}
+		records = append(records, r)
+		for i := range e.Findings {
+			r, err := ledger.FindingRecord(&e.Findings[i], at)
+			if err != nil {
+				return err
+			}
+			records = append(records, r)
+		}
+	}
+	_, err := ledger.Append(ctx, tx, records...)
+	return err
+}
+
+// checkpoint signs a checkpoint when the log has grown since the last.
+func (l *missionLog) checkpoint(ctx context.Context) (bool, error) {
+	cp := ledger.Checkpointer{Signer: l.signer}
+	_, grew, err := cp.Checkpoint(ctx, l.db)
+	return grew, err
+}
+
+// run signs checkpoints every interval until ctx ends, and once more at the end.
+func (l *missionLog) run(ctx context.Context, log *slog.Logger, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if _, err := l.checkpoint(context.Background()); err != nil {
+				log.Error("log: final checkpoint", "err", err)
+			}
+			return
+		case <-t.C:
+			if _, err := l.checkpoint(ctx); err != nil && ctx.Err() == nil {
+				log.Error("log: checkpoint", "err", err)
+			}
+		}
+	}
+}
+
+func (l *missionLog) Close() error { return l.db.Close() }
+
+// Checkpoint returns the latest signed checkpoint with the cosignatures kept for it.
+func (l *missionLog) Checkpoint(ctx context.Context) ([]byte, error) {
+	var size int64
+	var signed []byte
+	err := l.db.QueryRowContext(ctx, `SELECT size, note FROM ledger_checkpoints ORDER BY size DESC LIMIT 1`).Scan(&size, &signed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, truce.Errorf(truce.ENOTFOUND, "the log has no checkpoint yet")
+	}
+	if err != nil {
+		return nil, err
+	}
+	rows, err := l.db.QueryContext(ctx, `SELECT line FROM ledger_cosignatures WHERE size = ? ORDER BY witness`, size)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := append([]byte(nil), signed...)
+	for rows.Next() {
+		var line []byte
+		if err := rows.Scan(&line); err != nil {
+			return nil, err
+		}
+		out = append(out, line...)
+	}
+	return out, rows.Err()
+}
+
+func (l *missionLog) InclusionProof(ctx context.Context, index, size int64) (tlog.RecordProof, error) {
+	return ledger.ProveInclusion(ctx, l.db, index, size)
+}
+
+func (l *missionLog) ConsistencyProof(ctx context.Context, from, to int64) (tlog.TreeProof, error) {
+	return ledger.ProveConsistency(ctx, l.db, from, to)
+}
+
+func (l *missionLog) Entries(ctx context.Context, start, end int64) ([][]byte, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT data FROM ledger_records WHERE idx >= ? AND idx < ? ORDER BY idx`, start, end)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			return nil, err
+		}
+		out = append(out, data)
+	}
+	return out, rows.Err()
+}
+
+// AddCosignature keeps the signature lines a witness added to a checkpoint the mission
+// published. The mission's own signature must verify and the checkpoint's text must be the
+// one published at that size; the witness's signature is kept as given (a party checks it
+// with the witness's key, which the mission need not hold).
+func (l *missionLog) AddCosignature(ctx context.Context, msg []byte) error {
+	cp, n, err := ledger.OpenCheckpoint(msg, l.verifier)
+	if err != nil {
+		return truce.Errorf(truce.EINVALID, "the mission's signature does not verify: %v", err)
+	}
+	var published []byte
+	err = l.db.QueryRowContext(ctx, `SELECT note FROM ledger_checkpoints WHERE size = ?`, cp.Size).Scan(&published)
+	if err != nil {
+		return truce.Errorf(truce.EINVALID, "the mission published no checkpoint of size %d", cp.Size)
+	}
+	if !bytes.HasPrefix(published, []byte(n.Text)) {
+		return truce.Errorf(truce.EINVALID, "this checkpoint of size %d is not the one the mission published", cp.Size)
+	}
+	kept := 0
+	for _, sig := range n.UnverifiedSigs {
+		line := fmt.Appendf(nil, "— %s %s\n", sig.Name, sig.Base64)
+		if _, err := l.db.ExecContext(ctx, `INSERT INTO ledger_cosignatures (size, witness, line) VALUES (?, ?, ?)
+			ON CONFLICT (size, witness) DO UPDATE SET line = excluded.line`, cp.Size, fmt.Sprintf("%s+%08x", sig.Name, sig.Hash), line); err != nil {
+			return err
+		}
+		kept++
+	}
+	if kept == 0 {
+		return truce.Errorf(truce.EINVALID, "the note carries no signature besides the mission's")
+	}
+	return nil
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net"
+
+	"github.com/truce-project/truce/tak"
+)
+
+// The TAK endpoints of `truce serve`, off unless asked for.
+var takTCP, takTLS string
+
+func init() {
+	serveCmd.Flags().StringVar(&takTCP, "tak-tcp", "", "serve TAK clients over plain TCP at HOST:PORT (conventionally :8087; 127.0.0.1 when no host is given). Clients on it are taken as the mission's monitors: use it only on a network the mission trusts")
+	serveCmd.Flags().StringVar(&takTLS, "tak-tls", "", "serve TAK clients over TLS at HOST:PORT (conventionally :8089; 127.0.0.1 when no host is given), with client certificates from `truce tak cert`; the CA is kept in the data folder")
+	serveStarters = append(serveStarters, startTAK)
+}
+
+// takAddr puts 127.0.0.1 in an address given without a host, so that nothing is exposed
+// beyond this machine unless a host is named.
+func takAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host != "" {
+		return addr
+	}
+	return net.JoinHostPort("127.0.0.1", port)
+}
+
+func startTAK(env *serveEnv) (func(), error) {
+	if takTCP == "" && takTLS == "" {
+		return nil, nil
+	}
+	srv, err := tak.New(tak.Options{Pipe: env.Pipe, Store: env.Store, Log: env.Log})
+	if err != nil {
+		return nil, err
+	}
+	var lns []net.Listener
+	fail := func(err error) (func(), error) {
+		for _, ln := range lns {
+			ln.Close()
+		}
+		srv.Close()
+		return nil, err
+	}
+	if takTCP != "" {
+		ln, err := net.Listen("tcp", takAddr(takTCP))
+		if err != nil {
+			return fail(fmt.Errorf("--tak-tcp: %w", err))
+		}
+		lns = append(lns, ln)
+		env.Log.Info("TAK over TCP (clients are trusted as monitors)", "addr", ln.Addr().String())
+	}
+	if takTLS != "" {
+		addr := takAddr(takTLS)
+		ca, err := tak.LoadOrCreateCA(env.Data)
+		if err != nil {
+			return fail(fmt.Errorf("--tak-tls: %w", err))
+		}
+		host, _, _ := net.SplitHostPort(addr)
+		conf, err := ca.ServerTLSConfig(env.Data, host)
+		if err != nil {
+			return fail(fmt.Errorf("--tak-tls: %w", err))
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fail(fmt.Errorf("--tak-tls: %w", err))
+		}
+		lns = append(lns, tls.NewListener(ln, conf))
+		env.Log.Info("TAK over TLS", "addr", ln.Addr().String(), "ca", env.Data+"/"+tak.CACertFile)
+	}
+	for _, ln := range lns {
+		go func(ln net.Listener) {
+			if err := srv.Serve(ln); err != nil {
+				env.Log.Error("TAK listener stopped", "addr", ln.Addr().String(), "err", err)
+			}
+		}(ln)
+	}
+	return func() {
+		srv.Close()
+		st := srv.Stats()
+		env.Log.Info("TAK stopped", "connections", st.Accepted, "stored", st.Stored, "findings_sent", st.Findings, "cut", st.Cut, "lost", st.Lost)
+	}, nil
+}

@@ -1,0 +1,368 @@
+package tak
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	truce "github.com/truce-project/truce"
+	"github.com/truce-project/truce/cot"
+)
+
+// message is one event ready to write, in both encodings, shared by every client it is sent
+// to. frame is nil for an event TAK protocol cannot carry; such an event reaches only XML
+// clients.
+type message struct {
+	xml   []byte
+	frame []byte
+	// switchToProto: the writer writes this message in XML and everything after it in TAK
+	// protocol version 1 (the answer that grants a client's request).
+	switchToProto bool
+}
+
+func newMessage(e *cot.Event) (*message, error) {
+	frame, err := cot.AppendFrame(nil, e)
+	if err != nil {
+		frame = nil
+	}
+	return &message{xml: cot.AppendXML(nil, e), frame: frame}, err
+}
+
+// mustMessage encodes the server's own control events, which are always valid.
+func mustMessage(e *cot.Event) *message {
+	m, err := newMessage(e)
+	if err != nil {
+		panic("tak: control event: " + err.Error())
+	}
+	return m
+}
+
+// client is one connection. The reader (readLoop, in the connection's goroutine) decodes
+// and acts on what the device sends; the writer (writeLoop) writes what is queued for it.
+type client struct {
+	s     *Server
+	conn  net.Conn
+	ident Identity
+	log   *slog.Logger
+
+	q           chan *message
+	cut         chan struct{} // closed when the client has fallen too far behind
+	cutOnce     sync.Once
+	done        chan struct{} // closed when the reader has finished
+	writerDone  chan struct{}
+	undelivered atomic.Int64
+
+	// Owned by the reader.
+	mapping              *cot.Mapping
+	device, callsign     string
+	events, observations int64
+	liaisonNoted         bool
+}
+
+func newClient(s *Server, conn net.Conn, id Identity, log *slog.Logger) *client {
+	m := *s.opt.Mapping
+	m.Source = "tak"
+	return &client{s: s, conn: conn, ident: id, log: log, mapping: &m,
+		q: make(chan *message, s.opt.QueueLen), cut: make(chan struct{}),
+		done: make(chan struct{}), writerDone: make(chan struct{})}
+}
+
+// offer queues m for the client without ever waiting: a client whose queue is full is cut.
+func (c *client) offer(m *message) {
+	select {
+	case c.q <- m:
+		return
+	default:
+	}
+	c.undelivered.Add(1)
+	c.cutOnce.Do(func() {
+		c.s.st.cut.Add(1)
+		c.log.Warn("tak: client cannot keep up; disconnecting it", "queued", len(c.q))
+		close(c.cut)
+		// A writer blocked on a full socket gets a second more, then fails and sees the cut.
+		c.conn.SetWriteDeadline(time.Now().Add(time.Second))
+	})
+}
+
+// finish ends the connection once the reader is done, and waits for the writer.
+func (c *client) finish() {
+	close(c.done)
+	c.conn.Close()
+	<-c.writerDone
+	c.s.st.undelivered.Add(c.undelivered.Load())
+}
+
+// writeLoop writes queued messages, as many as are waiting in one write, until the
+// connection ends or the client is cut.
+func (c *client) writeLoop() {
+	defer close(c.writerDone)
+	bw := bufio.NewWriterSize(c.conn, 32<<10)
+	proto := false
+	write := func(m *message) error {
+		b := m.xml
+		if proto {
+			b = m.frame
+		}
+		if m.switchToProto {
+			proto = true
+		}
+		if b == nil {
+			return nil
+		}
+		_, err := bw.Write(b)
+		return err
+	}
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-c.cut:
+			c.sendNotice(bw, proto, true)
+			return
+		case m := <-c.q:
+			c.conn.SetWriteDeadline(time.Now().Add(c.s.opt.WriteTimeout))
+			select {
+			case <-c.cut:
+				// Cut since the select above: its shorter deadline may have been
+				// overwritten just now.
+				c.undelivered.Add(1)
+				c.sendNotice(bw, proto, true)
+				return
+			default:
+			}
+			err := write(m)
+		drain:
+			for n := 0; err == nil && n < 1024; n++ {
+				select {
+				case m = <-c.q:
+					err = write(m)
+				default:
+					break drain
+				}
+			}
+			if err == nil {
+				err = bw.Flush()
+			}
+			if err != nil {
+				select {
+				case <-c.done: // the reader ended the connection
+				case <-c.cut:
+					// The write broke off inside a message: a notice now would not parse.
+					c.sendNotice(bw, proto, false)
+					return
+				default:
+					if errors.Is(err, os.ErrDeadlineExceeded) {
+						c.s.st.cut.Add(1)
+						c.log.Warn("tak: client took no data for too long; disconnecting it", "write_timeout", c.s.opt.WriteTimeout, "queued", len(c.q))
+					} else {
+						c.log.Debug("tak: write", "err", err)
+					}
+				}
+				c.undelivered.Add(int64(len(c.q)))
+				c.conn.Close()
+				return
+			}
+		}
+	}
+}
+
+// sendNotice tells a client that is being cut why, if the stream is at a message boundary
+// (clean) and its socket takes the message within a second, and closes the connection. What
+// was still queued is counted as undelivered.
+func (c *client) sendNotice(bw *bufio.Writer, proto, clean bool) {
+	n := c.undelivered.Add(int64(len(c.q)))
+	if !clean {
+		c.log.Warn("tak: client cut", "undelivered", n)
+		c.conn.Close()
+		return
+	}
+	m := mustMessage(noticeEvent(time.Now(), "truce: this device fell too far behind the server's stream and is being disconnected; reconnect to resume."))
+	b := m.xml
+	if proto {
+		b = m.frame
+	}
+	c.conn.SetWriteDeadline(time.Now().Add(time.Second))
+	bw.Reset(c.conn)
+	bw.Write(b)
+	if err := bw.Flush(); err != nil {
+		c.log.Debug("tak: the notice could not be sent", "err", err)
+	}
+	c.log.Warn("tak: client cut", "undelivered", n)
+	c.conn.Close()
+}
+
+// streamReader is the connection as the decoder sees it: each read bounded by the idle
+// timeout, and, while the stream is XML, the bytes read kept from the decoder's position
+// onwards, so that what the decoder read past a protocol switch can be decoded as frames.
+type streamReader struct {
+	conn  net.Conn
+	idle  time.Duration
+	track bool
+	kept  []byte
+	start int   // kept[start:] is not yet decoded
+	base  int64 // input offset of kept[0]
+	read  int64 // bytes read
+}
+
+func (r *streamReader) Read(p []byte) (int, error) {
+	r.conn.SetReadDeadline(time.Now().Add(r.idle))
+	n, err := r.conn.Read(p)
+	if r.track && n > 0 {
+		r.kept = append(r.kept, p[:n]...)
+	}
+	r.read += int64(n)
+	return n, err
+}
+
+// release records that the decoder has used the input before offset off.
+func (r *streamReader) release(off int64) {
+	if off >= r.read {
+		r.kept, r.start, r.base = r.kept[:0], 0, r.read
+		return
+	}
+	r.start = int(off - r.base)
+	if r.start > len(r.kept)/2 {
+		n := copy(r.kept, r.kept[r.start:])
+		r.kept, r.base, r.start = r.kept[:n], off, 0
+	}
+}
+
+// readLoop reads events until the connection ends, and returns why it ended.
+func (c *client) readLoop() string {
+	sr := &streamReader{conn: c.conn, idle: c.s.opt.IdleTimeout, track: true}
+	dec := cot.NewDecoder(sr)
+	dec.MaxEventSize = c.s.opt.MaxEventSize
+	proto := false
+	protocol := "xml"
+	for {
+		e, err := dec.Next()
+		if !proto {
+			sr.release(dec.InputOffset())
+		}
+		if err != nil {
+			var de *cot.DecodeError
+			var ne net.Error
+			switch {
+			case errors.As(err, &de) && de.Field != "":
+				c.s.st.badEvents.Add(1)
+				c.log.Warn("tak: bad event dropped", "protocol", protocol, "err", de.Error())
+				continue
+			case errors.As(err, &de):
+				c.s.st.badStreams.Add(1)
+				c.log.Warn("tak: malformed stream; dropping the connection", "protocol", protocol, "err", de.Error())
+				return "malformed stream"
+			case err == io.EOF:
+				return "closed by the client"
+			case errors.Is(err, net.ErrClosed):
+				return "closed by the server"
+			case errors.As(err, &ne) && ne.Timeout():
+				c.log.Info("tak: client silent too long; dropping it", "idle_timeout", c.s.opt.IdleTimeout)
+				return "idle"
+			default:
+				return err.Error()
+			}
+		}
+		c.events++
+		c.s.st.events.Add(1)
+		switch e.Type {
+		case typePing:
+			c.offer(mustMessage(pongEvent(time.Now())))
+		case typeProtoRequest:
+			if proto {
+				continue // already switched; a repeated request changes nothing
+			}
+			v := takRequestVersion(e)
+			granted := v == "1"
+			m := mustMessage(protoResponseEvent(time.Now(), granted))
+			m.switchToProto = granted
+			c.offer(m)
+			if !granted {
+				c.log.Info("tak: refused a request for TAK protocol version; staying with XML", "version", v)
+				continue
+			}
+			rest := bytes.Clone(sr.kept[sr.start:])
+			sr.track, sr.kept = false, nil
+			dec = cot.NewProtoDecoder(io.MultiReader(bytes.NewReader(rest), sr))
+			dec.MaxEventSize = c.s.opt.MaxEventSize
+			proto, protocol = true, "takproto-1"
+			c.log.Debug("tak: switched to TAK protocol version 1")
+		case typeProtoSupport, typeProtoResponse, typePong:
+			// Only a server sends these; a client echoing them changes nothing.
+		default:
+			c.handleEvent(e, dec.Raw())
+		}
+	}
+}
+
+// handleEvent maps one event from the device: a patrol position is relayed, a marker is
+// submitted as an observation, and anything else is counted and kept out of the record.
+func (c *client) handleEvent(e *cot.Event, raw []byte) {
+	if c.ident.Role != truce.RoleMonitor {
+		c.s.st.ignored.Add(1)
+		if !c.liaisonNoted {
+			c.liaisonNoted = true
+			c.log.Info("tak: a liaison's device submits no observations; its events are ignored", "uid", e.UID, "type", e.Type)
+		}
+		return
+	}
+	if ct := e.Detail.Contact; ct != nil && ct.Endpoint != "" && (c.device == "" || c.device == e.UID) {
+		if c.device == "" {
+			// The first event that names an endpoint is the device reporting itself: its uid
+			// is the device's, and the device's own reports are patrol positions.
+			c.device = e.UID
+			c.mapping.OwnDevices = append(slices.Clone(c.mapping.OwnDevices), e.UID)
+			c.log.Info("tak: device", "uid", e.UID, "callsign", ct.Callsign)
+		}
+		c.callsign = ct.Callsign
+	}
+	mapped := c.mapping.Map(e, nil)
+	switch mapped.Class {
+	case cot.PatrolPosition:
+		m, err := newMessage(e)
+		if err != nil {
+			c.log.Warn("tak: position relayed in XML only", "uid", e.UID, "err", err)
+		}
+		c.s.relayPosition(c, m)
+	case cot.Observation:
+		o := mapped.Observation
+		o.Raw = bytes.Clone(raw)
+		// uid@time: a marker moved or edited is a new report, a marker re-sent is not.
+		o.ID = e.UID + "@" + e.Time.UTC().Format(time.RFC3339Nano)
+		if o.Source == c.mapping.Source {
+			// No producing device is linked: the device on this connection made it. Its uid
+			// is stable where its callsign can be renamed, and the source is part of the
+			// observation's identity.
+			o.Source = "tak:" + c.deviceName()
+		}
+		if c.callsign != "" {
+			o.Attrs["device_callsign"] = c.callsign
+		}
+		if err := c.s.opt.Pipe.Check(o); err != nil {
+			c.s.st.refused.Add(1)
+			c.log.Warn("tak: event refused", "uid", e.UID, "type", e.Type, "err", truce.ErrorMessage(err))
+			return
+		}
+		c.observations++
+		c.s.ing.add(c.s.opt.Pipe.JudgeInto(nil, o)[0])
+	default:
+		c.s.st.raw.Add(1)
+		c.log.Debug("tak: event kept out of the record", "uid", e.UID, "type", e.Type, "reason", mapped.Reason)
+	}
+}
+
+// deviceName is the device the connection belongs to: its uid once it has reported itself,
+// else the name in its certificate or its address.
+func (c *client) deviceName() string {
+	if c.device != "" {
+		return c.device
+	}
+	return c.ident.Name
+}

@@ -1,0 +1,389 @@
+package tak
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	truce "github.com/truce-project/truce"
+	"github.com/truce-project/truce/cot"
+	"github.com/truce-project/truce/ingest"
+)
+
+// Options configure a Server. Zero values take the defaults.
+type Options struct {
+	// Pipe is the ingest pipeline observations go into and findings come from. Required.
+	Pipe *ingest.Pipeline
+	// Store is read when the pipeline's feed no longer holds the events the server has yet
+	// to send (after a long stall); without it such findings are skipped with a log line.
+	Store truce.Store
+	Log   *slog.Logger
+	// Mapping decides what events mean (default cot.DefaultMapping()). Its Source is not
+	// used: observations from TAK have the source "tak:" + the device.
+	Mapping *cot.Mapping
+	// QueueLen is how many messages may wait to be written to one client (default 4096);
+	// a client that falls further behind is cut.
+	QueueLen int
+	// IdleTimeout drops a client that sends nothing, not even a ping, for this long
+	// (default 2 minutes).
+	IdleTimeout time.Duration
+	// WriteTimeout cuts a client whose socket takes no data for this long (default 10 s).
+	WriteTimeout time.Duration
+	// HandshakeTimeout bounds the TLS handshake (default 10 s).
+	HandshakeTimeout time.Duration
+	// FindingStale is how long after it is sent a finding's marker goes stale (default 6 h).
+	FindingStale time.Duration
+	// BatchDelay is how long observations are gathered before a batch is submitted (default
+	// 5 ms); MaxBatch caps a batch (default 500).
+	BatchDelay time.Duration
+	MaxBatch   int
+	// RetryFor is how long a batch refused with EUNAVAILABLE is retried before it is
+	// logged as lost (default 30 s).
+	RetryFor time.Duration
+	// MaxEventSize is the largest event a client may send (default 256 KiB).
+	MaxEventSize int
+}
+
+func (o *Options) defaults() {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Mapping == nil {
+		o.Mapping = cot.DefaultMapping()
+	}
+	if o.QueueLen <= 0 {
+		o.QueueLen = 4096
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = 2 * time.Minute
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = 10 * time.Second
+	}
+	if o.HandshakeTimeout <= 0 {
+		o.HandshakeTimeout = 10 * time.Second
+	}
+	if o.FindingStale <= 0 {
+		o.FindingStale = 6 * time.Hour
+	}
+	if o.BatchDelay <= 0 {
+		o.BatchDelay = 5 * time.Millisecond
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 500
+	}
+	if o.RetryFor <= 0 {
+		o.RetryFor = 30 * time.Second
+	}
+	if o.MaxEventSize <= 0 {
+		o.MaxEventSize = 256 << 10
+	}
+}
+
+// Stats are the server's counters since it started.
+type Stats struct {
+	Open        int64 // connections open now
+	Accepted    int64 // connections accepted
+	Events      int64 // events read from clients
+	BadEvents   int64 // events dropped as wrong (the connection kept)
+	BadStreams  int64 // connections dropped for a malformed stream
+	Stored      int64 // observations stored
+	Duplicates  int64 // observations already stored (re-sent)
+	Refused     int64 // observations refused by the pipeline's Check
+	Lost        int64 // observations that could not be stored after retrying
+	Raw         int64 // events that are neither observations nor positions, kept out of the record
+	Ignored     int64 // events from liaisons' devices, which submit nothing
+	Positions   int64 // monitors' positions relayed
+	Findings    int64 // findings published
+	Cut         int64 // clients cut for falling behind
+	Undelivered int64 // messages cut clients did not get
+}
+
+type counters struct {
+	open, accepted, events, badEvents, badStreams, stored, duplicates, refused, lost,
+	raw, ignored, positions, findings, cut, undelivered atomic.Int64
+}
+
+// Server is a TAK streaming server. Serve accepts connections on any number of listeners;
+// Close stops it.
+type Server struct {
+	opt Options
+	log *slog.Logger
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu        sync.Mutex
+	closed    bool
+	listeners map[net.Listener]struct{}
+	conns     map[*client]struct{}
+	// clients is the fan-out list, replaced whole on every change so that fan-out reads it
+	// without a lock.
+	clients atomic.Pointer[[]*client]
+
+	nextID     atomic.Uint64
+	handlers   sync.WaitGroup
+	ing        *ingester
+	followDone chan struct{}
+	st         counters
+}
+
+// New starts a server's fan-out of findings and its ingest batcher. It accepts no
+// connection until Serve is called.
+func New(opt Options) (*Server, error) {
+	if opt.Pipe == nil {
+		return nil, errors.New("tak: Options.Pipe is required")
+	}
+	opt.defaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{opt: opt, log: opt.Log, ctx: ctx, cancel: cancel,
+		listeners: map[net.Listener]struct{}{}, conns: map[*client]struct{}{},
+		followDone: make(chan struct{})}
+	s.clients.Store(&[]*client{})
+	s.ing = newIngester(s)
+	go s.follow()
+	return s, nil
+}
+
+// Stats returns the server's counters.
+func (s *Server) Stats() Stats {
+	c := &s.st
+	return Stats{Open: c.open.Load(), Accepted: c.accepted.Load(), Events: c.events.Load(),
+		BadEvents: c.badEvents.Load(), BadStreams: c.badStreams.Load(), Stored: c.stored.Load(),
+		Duplicates: c.duplicates.Load(), Refused: c.refused.Load(), Lost: c.lost.Load(),
+		Raw: c.raw.Load(), Ignored: c.ignored.Load(), Positions: c.positions.Load(),
+		Findings: c.findings.Load(), Cut: c.cut.Load(), Undelivered: c.undelivered.Load()}
+}
+
+// Serve accepts connections on ln until Close. A connection that is a *tls.Conn (from a
+// listener made with tls.NewListener and a config from CA.ServerTLSConfig) is identified by
+// its client certificate; any other is a monitor on a trusted network.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		ln.Close()
+		return net.ErrClosed
+	}
+	s.listeners[ln] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, ln)
+		s.mu.Unlock()
+	}()
+	var backoff time.Duration
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			s.mu.Lock()
+			closed := s.closed
+			s.mu.Unlock()
+			if closed {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, errTooManyFiles) {
+				// Out of file descriptors and the like: wait, as net/http does, rather
+				// than spin or give up.
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				s.log.Warn("tak: accept", "err", err, "retry_in", backoff)
+				time.Sleep(backoff)
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		s.st.accepted.Add(1)
+		s.handlers.Add(1)
+		go s.handle(conn)
+	}
+}
+
+// Close stops accepting, disconnects every client, stores the observations already read,
+// and stops the fan-out. It does not close the pipeline.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	for ln := range s.listeners {
+		ln.Close()
+	}
+	for c := range s.conns {
+		c.conn.Close()
+	}
+	s.mu.Unlock()
+	s.handlers.Wait()
+	s.ing.close()
+	s.cancel()
+	<-s.followDone
+	return nil
+}
+
+// handle runs one connection: it identifies the client, registers it for fan-out, and reads
+// until the connection ends.
+func (s *Server) handle(conn net.Conn) {
+	defer s.handlers.Done()
+	id := Identity{Name: conn.RemoteAddr().String(), Role: truce.RoleMonitor}
+	log := s.log.With("remote", conn.RemoteAddr().String())
+	if tc, ok := conn.(*tls.Conn); ok {
+		tc.SetDeadline(time.Now().Add(s.opt.HandshakeTimeout))
+		if err := tc.HandshakeContext(s.ctx); err != nil {
+			log.Warn("tak: TLS handshake failed; connection closed", "err", err)
+			conn.Close()
+			return
+		}
+		tc.SetDeadline(time.Time{})
+		peers := tc.ConnectionState().PeerCertificates
+		if len(peers) == 0 {
+			log.Warn("tak: TLS client presented no certificate; connection closed")
+			conn.Close()
+			return
+		}
+		var err error
+		if id, err = IdentityOf(peers[0]); err != nil {
+			log.Warn("tak: client certificate refused; connection closed", "err", err)
+			conn.Close()
+			return
+		}
+	}
+	log = log.With("client", id.Name, "role", string(id.Role))
+	if id.Party != "" {
+		log = log.With("party", id.Party)
+	}
+	c := newClient(s, conn, id, log)
+	if !s.register(c) {
+		conn.Close()
+		return
+	}
+	s.st.open.Add(1)
+	log.Info("tak: client connected")
+	go c.writeLoop()
+	c.offer(mustMessage(protoSupportEvent(time.Now())))
+	reason := c.readLoop()
+	c.finish()
+	s.unregister(c)
+	s.st.open.Add(-1)
+	args := []any{"reason", reason, "events", c.events, "observations", c.observations}
+	if n := c.undelivered.Load(); n > 0 {
+		args = append(args, "undelivered", n)
+		log.Warn("tak: client disconnected; messages it did not get were counted", args...)
+		return
+	}
+	log.Info("tak: client disconnected", args...)
+}
+
+func (s *Server) register(c *client) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	old := *s.clients.Load()
+	list := make([]*client, len(old), len(old)+1)
+	copy(list, old)
+	list = append(list, c)
+	s.clients.Store(&list)
+	return true
+}
+
+func (s *Server) unregister(c *client) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, c)
+	old := *s.clients.Load()
+	list := make([]*client, 0, len(old))
+	for _, x := range old {
+		if x != c {
+			list = append(list, x)
+		}
+	}
+	s.clients.Store(&list)
+}
+
+// relayPosition sends a monitor's position to the other monitors, never to a liaison.
+func (s *Server) relayPosition(from *client, m *message) {
+	s.st.positions.Add(1)
+	for _, c := range *s.clients.Load() {
+		if c != from && c.ident.Role == truce.RoleMonitor {
+			c.offer(m)
+		}
+	}
+}
+
+// publishFinding sends a finding's marker to every monitor, and to the liaisons of the
+// party it is attributed to: the rule of the HTTP API.
+func (s *Server) publishFinding(f *truce.Finding, m *message) {
+	s.st.findings.Add(1)
+	for _, c := range *s.clients.Load() {
+		if c.ident.Role == truce.RoleMonitor || c.ident.Role == truce.RoleLiaison && f.Party == c.ident.Party {
+			c.offer(m)
+		}
+	}
+}
+
+// follow publishes the findings of every event the pipeline stores from now on.
+func (s *Server) follow() {
+	defer close(s.followDone)
+	feed := s.opt.Pipe.Feed()
+	last := feed.Last()
+	var buf []truce.Event
+	for {
+		events, ok := feed.Since(buf[:0], last, 1000)
+		if !ok {
+			if s.opt.Store == nil {
+				newest := feed.Last()
+				s.log.Error("tak: findings not sent: the feed no longer holds them and there is no store to read", "from_seq", last+1, "to_seq", newest)
+				last = newest
+				continue
+			}
+			var err error
+			if events, err = s.opt.Store.Events(s.ctx, last, 1000); err != nil {
+				if s.ctx.Err() != nil {
+					return
+				}
+				s.log.Error("tak: reading events to send", "after_seq", last, "err", err)
+				select {
+				case <-time.After(time.Second):
+				case <-s.ctx.Done():
+					return
+				}
+				continue
+			}
+		}
+		buf = events
+		now := time.Now()
+		for i := range events {
+			ev := &events[i]
+			ce := 0.0
+			if ev.Observation != nil {
+				ce = ev.Observation.CEm
+			}
+			for j := range ev.Findings {
+				f := &ev.Findings[j]
+				m, err := newMessage(FindingEvent(f, ce, now, s.opt.FindingStale))
+				if err != nil {
+					s.log.Error("tak: finding cannot be written as CoT", "finding", f.ID, "err", err)
+					continue
+				}
+				s.publishFinding(f, m)
+			}
+			last = ev.Seq
+		}
+		if len(events) > 0 {
+			continue
+		}
+		if _, more := feed.Wait(s.ctx, last); !more {
+			return
+		}
+	}
+}

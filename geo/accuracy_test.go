@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/golang/geo/s1"
 	"github.com/tidwall/geodesic"
 )
 
@@ -89,4 +90,26 @@ func TestFarPointsAgreeWithFullLine(t *testing.T) {
 		}
 	}
 	t.Logf("largest difference from the full line's exact distance: %.2f m; %d sides differ", worst, sides)
+}
+
+func TestChordRadiansMatchesAsin(t *testing.T) {
+	for _, a := range []float64{0, 1e-12, 1e-9, 1e-6, 1e-4, 0.001, 0.01, 0.05, 0.0999, 0.1, 0.5, 1, 3} {
+		ca := s1.ChordAngleFromAngle(s1.Angle(a))
+		got, want := chordRadians(ca), ca.Angle().Radians()
+		if math.Abs(got-want) > 1e-15*math.Max(1, want) {
+			t.Errorf("angle %g: chordRadians %.17g, asin gives %.17g", a, got, want)
+		}
+	}
+}
+
+func TestScaleTable(t *testing.T) {
+	worst := 0.0
+	for i := 0; i <= 1000000; i++ {
+		z := -1 + 2*float64(i)/1000000
+		worst = math.Max(worst, math.Abs(scaleFast(z)/scaleAt(z)-1))
+	}
+	t.Logf("largest relative error of the interpolated scale: %.2g", worst)
+	if worst > 5e-9 {
+		t.Errorf("interpolated scale is off by %.2g relative, want at most 5e-9", worst)
+	}
 }

@@ -429,14 +429,24 @@ func (e *Engine) locateLine(i int, p s2.Point, ceM float64, loc *Location) {
 	// distance the agreement measures from this line (and the uncertainty circle, and
 	// minCoarseM), the point is far and the simplified line answers; otherwise its distance
 	// is a tight first bound for the search of the full line, which then looks at few
-	// pieces.
-	segs := &l.coarse
-	seg, ca := l.coarse.nearest(p, l.coarse.hinted(loc.lat, loc.lon, p, s1.InfChordAngle()))
-	ctheta := ca.Angle().Radians()
-	if tol := (coarseTolM + coarseArcTolM + densifyTolM) / kMin; (ctheta-tol)*kMin <= max(l.reachM+ceM, minCoarseM)+1 {
-		segs = &l.segs
-		limit := s1.ChordAngleFromAngle(s1.Angle(ctheta + tol + 1e-9))
-		seg, ca = l.segs.nearest(p, l.segs.hinted(loc.lat, loc.lon, p, limit))
+	// pieces. The hint grid often shows at once that the point is near (the distance to the
+	// hinted piece bounds the distance to the line), and then the full line is searched
+	// straight away.
+	nearM := max(l.reachM+ceM, minCoarseM)
+	segs := &l.segs
+	var seg int
+	var ca s1.ChordAngle
+	if h := l.segs.hinted(loc.lat, loc.lon, p, s1.InfChordAngle()); float64(h) < nearChord(nearM) {
+		seg, ca = l.segs.nearest(p, h)
+	} else {
+		segs = &l.coarse
+		seg, ca = l.coarse.nearest(p, l.coarse.hinted(loc.lat, loc.lon, p, s1.InfChordAngle()))
+		ctheta := chordRadians(ca)
+		if tol := (coarseTolM + coarseArcTolM + densifyTolM) / kMin; (ctheta-tol)*kMin <= nearM+1 {
+			segs = &l.segs
+			limit := s1.ChordAngleFromAngle(s1.Angle(ctheta + tol + 1e-9))
+			seg, ca = l.segs.nearest(p, l.segs.hinted(loc.lat, loc.lon, p, limit))
+		}
 	}
 	if seg < 0 {
 		// Rounding at the very edge of the bound; search without one.
@@ -450,7 +460,7 @@ func (e *Engine) locateLine(i int, p s2.Point, ceM float64, loc *Location) {
 	}
 	n.seg = seg
 	foot := s2.Project(p, segs.a[seg], segs.b[seg])
-	n.theta = ca.Angle().Radians()
+	n.theta = chordRadians(ca)
 	n.estM = metresAlong(p, foot, ca)
 	n.errM = estimateErrM(n.estM)
 	side, endTheta := segs.side(p, seg)
@@ -466,6 +476,16 @@ func (e *Engine) locateLine(i int, p s2.Point, ceM float64, loc *Location) {
 	if side != SideNone && endTheta < 0 && ceM > 0 && math.Abs(n.estM-ceM) <= n.errM {
 		st.SideCertain = !(e.exactLineM(i, p, loc) < ceM)
 	}
+}
+
+// nearChord is the squared chord of the angle that nearM metres spans at the least, so that
+// a squared chord below it is certainly within nearM.
+func nearChord(nearM float64) float64 {
+	a := nearM / kMax
+	if a >= math.Pi {
+		return 4
+	}
+	return float64(s1.ChordAngleFromAngle(s1.Angle(a)))
 }
 
 // localRadius is a radius of curvature at p, good enough to turn a small angle into metres

@@ -13,6 +13,9 @@ import (
 
 var inf = math.Inf(1)
 
+// metresPerDegree is the length of a degree of latitude on the sphere of distanceM.
+const metresPerDegree = earthRadiusM * math.Pi / 180
+
 // Detector follows vessels through their sea.vessel observations and reports Events. It is
 // safe for concurrent use; observations are judged one at a time, in the order Observe is
 // called.
@@ -24,12 +27,17 @@ type Detector struct {
 	shore *ShoreQuery
 	anch  *anchorages
 
-	// Indexes in a.Zones of the zones the detectors look at.
+	// The zones the detectors look at, and the indexes in zones (and in the engine) of the
+	// exclusion and stand-off zones and of the corridors.
+	zones     []*truce.Zone
 	exclusion []int
 	corridor  []int
 
-	mu       sync.Mutex
-	vessels  map[string]*vessel
+	mu      sync.Mutex
+	vessels map[vesselKey]*vessel
+	// suspects are the vessels that are military or have sent no static data, the only
+	// ones a stand-off can concern; the few there are are looked at directly.
+	suspects []*vessel
 	order    lru
 	grid     grid
 	standoff map[[2]*vessel]*pairState
@@ -68,24 +76,46 @@ func NewDetector(a *truce.Agreement, shore *Shore, cfg Config) (*Detector, error
 	d := &Detector{
 		cfg:      cfg,
 		a:        a,
-		vessels:  make(map[string]*vessel),
+		vessels:  make(map[vesselKey]*vessel),
 		grid:     make(grid),
 		standoff: make(map[[2]*vessel]*pairState),
 		meet:     make(map[[2]*vessel]*pairState),
 	}
 	if a != nil {
-		eng, err := geo.NewEngine(a)
-		if err != nil {
-			return nil, err
+		// The engine is built over the zones the detectors look at and the lines they are
+		// drawn around, not the whole agreement, so that locating a position costs only
+		// what the detectors use. d.zones maps its zone indexes back to a's.
+		sub := &truce.Agreement{ID: a.ID}
+		lines := map[string]bool{}
+		for _, z := range a.Zones {
+			switch z.Kind {
+			case truce.ZoneExclusion, truce.ZoneStandoff, truce.ZoneCorridor:
+				if z.Band != nil && !lines[z.Band.Line] {
+					if li := a.LineIndex(z.Band.Line); li >= 0 {
+						lines[z.Band.Line] = true
+						sub.Lines = append(sub.Lines, a.Lines[li])
+					}
+				}
+			}
 		}
-		d.eng, d.loc = eng, eng.NewLocation()
 		for i, z := range a.Zones {
 			switch z.Kind {
 			case truce.ZoneExclusion, truce.ZoneStandoff:
-				d.exclusion = append(d.exclusion, i)
+				d.exclusion = append(d.exclusion, len(sub.Zones))
 			case truce.ZoneCorridor:
-				d.corridor = append(d.corridor, i)
+				d.corridor = append(d.corridor, len(sub.Zones))
+			default:
+				continue
 			}
+			sub.Zones = append(sub.Zones, z)
+			d.zones = append(d.zones, &a.Zones[i])
+		}
+		if len(sub.Zones) > 0 {
+			eng, err := geo.NewEngine(sub)
+			if err != nil {
+				return nil, err
+			}
+			d.eng, d.loc = eng, eng.NewLocation()
 		}
 	}
 	if shore != nil {
@@ -103,14 +133,34 @@ func NewDetector(a *truce.Agreement, shore *Shore, cfg Config) (*Detector, error
 // its MMSI: "mmsi:" and the MMSI for AIS, else the source, '/' and the attribute track for
 // a radar or other track without an MMSI. ok is false when the observation has neither.
 func VesselID(o *truce.Observation) (id string, mmsi uint32, ok bool) {
+	k, ok := keyOf(o)
+	if !ok {
+		return "", 0, false
+	}
+	return k.String(), k.mmsi, true
+}
+
+// vesselKey identifies a vessel: by MMSI, or by source and track.
+type vesselKey struct {
+	mmsi          uint32
+	source, track string
+}
+
+func keyOf(o *truce.Observation) (vesselKey, bool) {
 	if m, ok := number(o.Attrs["mmsi"]); ok && m > 0 && m < 1e9 && m == math.Trunc(m) {
-		mmsi = uint32(m)
-		return "mmsi:" + strconv.FormatUint(uint64(mmsi), 10), mmsi, true
+		return vesselKey{mmsi: uint32(m)}, true
 	}
 	if t, ok := o.Attrs["track"].(string); ok && t != "" {
-		return o.Source + "/" + t, 0, true
+		return vesselKey{source: o.Source, track: t}, true
 	}
-	return "", 0, false
+	return vesselKey{}, false
+}
+
+func (k vesselKey) String() string {
+	if k.mmsi != 0 {
+		return "mmsi:" + strconv.FormatUint(uint64(k.mmsi), 10)
+	}
+	return k.source + "/" + k.track
 }
 
 // number reads a JSON number attribute, or one a Go caller set as an integer.
@@ -160,15 +210,15 @@ func (d *Detector) Observe(o *truce.Observation) []Event {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.stats.Observations++
-	id, mmsi, ok := VesselID(o)
+	key, ok := keyOf(o)
 	if !ok {
 		d.stats.Anonymous++
 		return nil
 	}
 	t := o.Time.UnixMilli()
-	v := d.vessels[id]
+	v := d.vessels[key]
 	if v == nil {
-		v = d.track(id, mmsi, t)
+		v = d.track(key, t)
 	} else if t <= v.last().t {
 		d.stats.OutOfOrder++
 		return nil
@@ -229,16 +279,18 @@ func (d *Detector) Observe(o *truce.Observation) []Event {
 }
 
 // track starts tracking a vessel, forgetting the least recently heard one if need be.
-func (d *Detector) track(id string, mmsi uint32, t int64) *vessel {
+func (d *Detector) track(key vesselKey, t int64) *vessel {
 	if len(d.vessels) >= d.cfg.MaxVessels {
 		old := d.order.back
 		d.order.remove(old)
 		d.grid.remove(old)
-		delete(d.vessels, old.id)
+		delete(d.vessels, old.key)
+		d.setSuspect(old, false)
 		d.stats.Evicted++
 	}
-	v := &vessel{id: id, mmsi: mmsi, first: t, zone: -1, ring: make([]fix, d.cfg.TrackLength)}
-	d.vessels[id] = v
+	v := &vessel{key: key, id: key.String(), mmsi: key.mmsi, first: t, zone: -1, suspectAt: -1, ring: make([]fix, d.cfg.TrackLength)}
+	d.vessels[key] = v
+	d.setSuspect(v, true) // until it sends static data
 	d.order.pushFront(v)
 	return v
 }
@@ -265,6 +317,24 @@ func (d *Detector) learn(v *vessel, o *truce.Observation) {
 	}
 	if o.Party != "" && o.Party != v.party {
 		v.party = o.Party
+	}
+	d.setSuspect(v, !v.static || v.military)
+}
+
+// setSuspect adds v to the suspects or removes it, keeping the list in a stable order so
+// that events come out in the same order on every run.
+func (d *Detector) setSuspect(v *vessel, on bool) {
+	switch {
+	case on && v.suspectAt < 0:
+		v.suspectAt = len(d.suspects)
+		d.suspects = append(d.suspects, v)
+	case !on && v.suspectAt >= 0:
+		last := d.suspects[len(d.suspects)-1]
+		d.suspects[v.suspectAt] = last
+		last.suspectAt = v.suspectAt
+		d.suspects[len(d.suspects)-1] = nil
+		d.suspects = d.suspects[:len(d.suspects)-1]
+		v.suspectAt = -1
 	}
 }
 
@@ -345,7 +415,7 @@ func (d *Detector) checkZone(v *vessel, f *fix, zone int, events []Event) []Even
 		return events
 	}
 	v.zoneDone = true
-	z := &d.a.Zones[zone]
+	z := d.zones[zone]
 	depth := d.eng.ZoneDepthM(zone, f.lat, f.lon)
 	where := fmt.Sprintf("%.1f nm inside", depth/NauticalMileM)
 	if depth < 0 {
@@ -372,8 +442,8 @@ func (d *Detector) checkStandoff(v *vessel, f *fix, events []Event) []Event {
 	if !suspect && f.corridor < 0 {
 		return events
 	}
-	d.grid.near(f.lat, f.lon, d.cfg.StandoffM, func(u *vessel) {
-		if u == v {
+	visit := func(u *vessel) {
+		if u == v || u.n == 0 {
 			return
 		}
 		g := u.last()
@@ -390,6 +460,9 @@ func (d *Detector) checkStandoff(v *vessel, f *fix, events []Event) []Event {
 		default:
 			return
 		}
+		if math.Abs(mf.lat-cf.lat)*metresPerDegree > d.cfg.StandoffM {
+			return // a cheap test first: most pairs are far apart in latitude alone
+		}
 		dist := distanceM(mf.lat, mf.lon, cf.lat, cf.lon)
 		if dist > d.cfg.StandoffM {
 			return
@@ -399,17 +472,30 @@ func (d *Detector) checkStandoff(v *vessel, f *fix, events []Event) []Event {
 			return
 		}
 		st.done = true
-		zone := d.a.Zones[cf.corridor].ID
 		events = append(events, Event{
-			Kind: EventStandoff, Vessels: []string{mil.id, cor.id}, MMSI: []uint32{mil.mmsi, cor.mmsi}, Party: mil.party, Zone: zone,
+			Kind: EventStandoff, Vessels: []string{mil.id, cor.id}, MMSI: []uint32{mil.mmsi, cor.mmsi}, Party: mil.party,
+			Zone:  d.zones[cf.corridor].ID,
 			Start: ms(min64(mf.t, cf.t)), End: ms(f.t), Lat: mf.lat, Lon: mf.lon, Lat2: cf.lat, Lon2: cf.lon, HasSecond: true,
 			Observations: []string{mf.obs, cf.obs},
 			Explanation: fmt.Sprintf("%s at %s was %.1f nm from %s in the corridor at %s, within the stand-off distance of %.0f nm",
 				mil.label(), latLon(mf.lat, mf.lon), dist/NauticalMileM, cor.label(), latLon(cf.lat, cf.lon), d.cfg.StandoffM/NauticalMileM),
 		})
-	})
+	}
+	if !suspect && len(d.suspects) <= maxSuspectScan {
+		// A vessel in the corridor: only suspects can break the stand-off, and there are
+		// few, so they are looked at directly rather than through the grid's cells.
+		for _, u := range d.suspects {
+			visit(u)
+		}
+		return events
+	}
+	d.grid.near(f.lat, f.lon, d.cfg.StandoffM, visit)
 	return events
 }
+
+// maxSuspectScan is how many suspects a corridor vessel's position is compared with
+// directly; with more, the grid finds the near ones.
+const maxSuspectScan = 64
 
 // pair returns the state of a pair found close at t, starting a new one when the pair is
 // new or was last confirmed more than PairPause ago.

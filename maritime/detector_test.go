@@ -312,7 +312,7 @@ func TestObserveIgnoresWhatItCannotFollow(t *testing.T) {
 	}
 }
 
-// TestMemoryStaysBoundedWithManyVessels feeds 200,000 vessels, each heard a few times, to a
+// TestMemoryStaysBoundedWithManyVessels feeds 100,000 vessels, each heard a few times, to a
 // detector that may track 2,000, and checks that the tables and the heap stay bounded.
 func TestMemoryStaysBoundedWithManyVessels(t *testing.T) {
 	const limit = 2000
@@ -335,15 +335,15 @@ func TestMemoryStaysBoundedWithManyVessels(t *testing.T) {
 			}
 		}
 	}
-	feed(0, 20_000)
+	feed(0, 10_000)
 	base := heap()
-	feed(20_000, 200_000)
+	feed(10_000, 100_000)
 	grown := heap()
 	if d.Vessels() != limit {
 		t.Errorf("%d vessels tracked, want %d", d.Vessels(), limit)
 	}
-	if st := d.Stats(); st.Evicted != 200_000-limit {
-		t.Errorf("%d evicted, want %d", st.Evicted, 200_000-limit)
+	if st := d.Stats(); st.Evicted != 100_000-limit {
+		t.Errorf("%d evicted, want %d", st.Evicted, 100_000-limit)
 	}
 	cells := 0
 	for _, vs := range d.grid {
@@ -355,7 +355,7 @@ func TestMemoryStaysBoundedWithManyVessels(t *testing.T) {
 	if p := d.pairs(); p > 4*limit {
 		t.Errorf("%d pairs followed, want at most %d", p, 4*limit)
 	}
-	t.Logf("heap after 20,000 vessels %d KiB, after 200,000 %d KiB; %d pairs", base>>10, grown>>10, d.pairs())
+	t.Logf("heap after 10,000 vessels %d KiB, after 100,000 %d KiB; %d pairs", base>>10, grown>>10, d.pairs())
 	if grown > base+base/2+(1<<20) {
 		t.Errorf("heap grew from %d KiB to %d KiB with ten times the vessels", base>>10, grown>>10)
 	}

@@ -50,7 +50,12 @@
 // Distances between vessels are great-circle distances on a sphere of the Earth's mean
 // radius (haversine), within 0.5% of the ellipsoid's: the thresholds are rules of thumb
 // with no legal edge to them. Zone containment is the geo engine's, exact on the ellipsoid,
-// because zones are the agreement's own. The distance from shore is measured to coastlines
-// held in an S2 ShapeIndex with a closest-edge query (see Shore), on every position; the
-// benchmarks beside this file measure its cost.
+// because zones are the agreement's own; the detector builds its engine over only the
+// zones it looks at. The distance from shore is measured to coastlines held in an S2
+// ShapeIndex with a closest-edge query (see Shore). The detectors only ever ask whether a
+// position is beyond a threshold (20 nm for loitering, 50 nm for dark periods), which
+// ShoreQuery.BeyondM answers from the remembered distance of the centre of a small cell
+// around the position, since the distance from shore changes by no more than the distance
+// moved; an exact query is needed only near a threshold. The benchmarks beside this file
+// measure both, and the detectors' whole cost per position.
 package maritime

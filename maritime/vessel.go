@@ -18,13 +18,16 @@ type fix struct {
 // vessel is one tracked vessel: its identity, a ring of its recent positions, the state of
 // the detectors that follow it, and its links in the least-recently-seen list and the grid.
 type vessel struct {
+	key      vesselKey
 	id       string
 	mmsi     uint32
 	name     string
 	party    string
 	military bool
-	static   bool  // ship type or name heard
-	first    int64 // when first heard, Unix milliseconds
+	static   bool // ship type or name heard
+	// suspectAt is the vessel's index in the Detector's suspects, -1 when not a suspect.
+	suspectAt int
+	first     int64 // when first heard, Unix milliseconds
 
 	ring []fix // TrackLength positions, oldest overwritten
 	head int   // where the next position goes

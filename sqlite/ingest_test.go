@@ -151,10 +151,10 @@ func TestAFailedBatchLeavesNothingBehind(t *testing.T) {
 		wantText string
 	}{
 		{
-			name: "a context cancelled after 3 statements",
+			name: "a context cancelled after 2 statements",
 			ctx: func() context.Context {
 				c := &countdown{Context: ctx}
-				c.n.Store(3)
+				c.n.Store(2)
 				return c
 			},
 			batch:    func() []truce.Judged { return judged(5000, 1000) },
@@ -164,7 +164,8 @@ func TestAFailedBatchLeavesNothingBehind(t *testing.T) {
 			name: "a context cancelled while the findings are written",
 			ctx: func() context.Context {
 				c := &countdown{Context: ctx}
-				c.n.Store(20) // 1000 observations take 16 statements, then findings
+				// Past the observations' statements and the first of the findings.
+				c.n.Store(int64(statementsFor(1000) + 1))
 				return c
 			},
 			batch:    func() []truce.Judged { return judged(5000, 1000) },
@@ -270,6 +271,16 @@ func TestAFailedBatchLeavesNothingBehind(t *testing.T) {
 			}
 		})
 	}
+}
+
+// statementsFor is the number of INSERT statements Ingest runs for n rows.
+func statementsFor(n int) int {
+	s := 0
+	for n > 0 {
+		n -= rowsPerInsert(n)
+		s++
+	}
+	return s
 }
 
 // b1FindingID is the id of the first finding of observation 5000.

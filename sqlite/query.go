@@ -30,21 +30,26 @@ func (w *where) String() string {
 	return " WHERE " + strings.Join(w.conds, " AND ")
 }
 
-// times filters on a column of unix nanoseconds: from inclusive, to exclusive.
-func (w *where) times(from, to time.Time) error {
+// times filters on a column of unix nanoseconds: from inclusive, to exclusive. A bound beyond
+// the years nanoseconds can count (a client's "since forever") is taken at the end of that
+// range, where it filters out nothing the store can hold.
+func (w *where) times(from, to time.Time) {
 	if !from.IsZero() {
-		if err := checkTime(from); err != nil {
-			return truce.Errorf(truce.EINVALID, "from: %v", err)
-		}
-		w.add("time >= ?", from.UnixNano())
+		w.add("time >= ?", clampNanos(from))
 	}
 	if !to.IsZero() {
-		if err := checkTime(to); err != nil {
-			return truce.Errorf(truce.EINVALID, "to: %v", err)
-		}
-		w.add("time < ?", to.UnixNano())
+		w.add("time < ?", clampNanos(to))
 	}
-	return nil
+}
+
+func clampNanos(t time.Time) int64 {
+	switch {
+	case t.Before(minTime):
+		return math.MinInt64
+	case t.After(maxTime):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
 }
 
 // kind filters on a kind, or on a family written "fire.*": the kinds from "fire." up to but
@@ -115,9 +120,7 @@ func (db *DB) Observations(ctx context.Context, f truce.ObservationFilter) ([]tr
 	}
 	var w where
 	w.add("seq > ?", after)
-	if err := w.times(f.From, f.To); err != nil {
-		return nil, "", err
-	}
+	w.times(f.From, f.To)
 	if err := w.bbox(f.BBox); err != nil {
 		return nil, "", err
 	}
@@ -176,9 +179,7 @@ func (db *DB) Findings(ctx context.Context, f truce.FindingFilter) ([]truce.Find
 	}
 	var w where
 	w.add("pos > ?", after)
-	if err := w.times(f.From, f.To); err != nil {
-		return nil, "", err
-	}
+	w.times(f.From, f.To)
 	if err := w.bbox(f.BBox); err != nil {
 		return nil, "", err
 	}

@@ -235,16 +235,38 @@ func TestAMalformedCursorIsInvalid(t *testing.T) {
 	}
 }
 
-func TestAFilterThatCannotBeAppliedIsInvalid(t *testing.T) {
+func TestABoxWithACornerThatIsNotANumberIsInvalid(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
-	for _, f := range []truce.ObservationFilter{
-		{From: time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC)},
-		{To: time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)},
-		{BBox: &truce.BBox{MinLat: nan(), MaxLat: 1, MaxLon: 1}},
+	box := &truce.BBox{MinLat: nan(), MaxLat: 1, MaxLon: 1}
+	if _, _, err := db.Observations(ctx, truce.ObservationFilter{BBox: box}); truce.ErrorCode(err) != truce.EINVALID {
+		t.Errorf("Observations: %v, want EINVALID", err)
+	}
+	if _, _, err := db.Findings(ctx, truce.FindingFilter{BBox: box}); truce.ErrorCode(err) != truce.EINVALID {
+		t.Errorf("Findings: %v, want EINVALID", err)
+	}
+}
+
+func TestTimeBoundsBeyondWhatTheStoreHoldsFilterNothingOut(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	storeData(t, db, 30)
+	longAgo := time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)
+	farAhead := time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name     string
+		from, to time.Time
+		want     int
+	}{
+		{"from long ago", longAgo, time.Time{}, 30},
+		{"to far ahead", time.Time{}, farAhead, 30},
+		{"both", longAgo, farAhead, 30},
+		{"from far ahead", farAhead, time.Time{}, 0},
+		{"to long ago", time.Time{}, longAgo, 0},
 	} {
-		if _, _, err := db.Observations(ctx, f); truce.ErrorCode(err) != truce.EINVALID {
-			t.Errorf("Observations(%+v): %v, want EINVALID", f, err)
+		obs, _, err := db.Observations(ctx, truce.ObservationFilter{From: c.from, To: c.to})
+		if err != nil || len(obs) != c.want {
+			t.Errorf("%s: %d observations, %v; want %d", c.name, len(obs), err, c.want)
 		}
 	}
 }

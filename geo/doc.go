@@ -24,7 +24,7 @@
 //   - Distance to a line (or to a polygon's boundary) is a search of a tree of boxes around
 //     runs of consecutive pieces for the nearest piece on the sphere, from a first bound
 //     read off a grid of hints. The spherical angle to the nearest point times the map's
-//     scale at the midpoint is the geodesic length to second order: within 3 cm near the
+//     scale at the midpoint is the geodesic length to second order: within 2 cm near the
 //     line and 0.7 m at 600 km (TestEstimateErrorBound). A decision whose threshold lies
 //     within that error bound of the estimate (a band's edge, the reach of an uncertainty
 //     circle) is settled with the exact distance instead: Karney's geodesic from the point to

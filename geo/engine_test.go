@@ -1,9 +1,11 @@
 package geo
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -316,5 +318,39 @@ func TestLocateAllocatesNothing(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("Locate allocates %.2f times per call, want 0", allocs)
+	}
+}
+
+// TestConcurrentLocate shares one engine among goroutines, each with its own Location, and
+// checks every answer against a sequential run; under -race it also checks for data races.
+func TestConcurrentLocate(t *testing.T) {
+	e := mustEngine(t, notionalAgreement(t))
+	pts := benchPoints(2000, 28, 41, 41, 52.5)
+	want := make([][]Containment, len(pts))
+	loc := e.NewLocation()
+	for i, p := range pts {
+		e.Locate(p[0], p[1], 100, loc)
+		want[i] = slices.Clone(loc.Zones)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 4)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			loc := e.NewLocation()
+			for i, p := range pts {
+				e.Locate(p[0], p[1], 100, loc)
+				if !slices.Equal(loc.Zones, want[i]) {
+					errs <- fmt.Sprintf("point %d: %v, sequentially %v", i, loc.Zones, want[i])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

@@ -93,11 +93,6 @@ func move(p [2]float64, azi, m float64) [2]float64 {
 	return [2]float64{lat2 / rad, lon2 / rad}
 }
 
-// report is one observation of a script, with the time offset it is made at.
-type report struct {
-	o *truce.Observation
-}
-
 // script builds a time-ordered list of observations.
 type script []*truce.Observation
 
@@ -358,5 +353,27 @@ func TestMemoryStaysBoundedWithManyVessels(t *testing.T) {
 	t.Logf("heap after 10,000 vessels %d KiB, after 100,000 %d KiB; %d pairs", base>>10, grown>>10, d.pairs())
 	if grown > base+base/2+(1<<20) {
 		t.Errorf("heap grew from %d KiB to %d KiB with ten times the vessels", base>>10, grown>>10)
+	}
+}
+
+// TestObserveIsSafeForConcurrentUse feeds one detector from several goroutines, as
+// several feeds of one server would; run with -race.
+func TestObserveIsSafeForConcurrentUse(t *testing.T) {
+	d := newDetector(t, Config{})
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			var sc script
+			sc.steady(ship{mmsi: 271000100 + g, static: g%2 == 0}, 0, 2*time.Hour, time.Minute, move(offRoute, 90, float64(g)*500), 180, 1)
+			for _, o := range sc {
+				d.Observe(o)
+			}
+		}(g)
+	}
+	wg.Wait()
+	if st := d.Stats(); st.Observations != 4*121 || d.Vessels() != 4 {
+		t.Errorf("stats %+v, %d vessels", st, d.Vessels())
 	}
 }

@@ -110,9 +110,9 @@ type seaVessel struct {
 	ceM      float64
 	// quiet is a silence: no reports from quiet[0] to quiet[1].
 	quiet [2]time.Duration
-	// spoofAt, when set, is the time of the report that gives spoofTo instead of the truth.
+	// spoofAt, when set, is the time of the report that gives a position 60 nm east of the
+	// truth.
 	spoofAt time.Duration
-	spoofTo [2]float64
 }
 
 // Maritime generates a maritime scenario on the first corridor zone of a (a band around a

@@ -30,14 +30,10 @@ const maxPieces = 4 << 20
 // lonLat is a vertex as GeoJSON gives it, in degrees.
 type lonLat struct{ lon, lat float64 }
 
-// densifyEdge appends to out the vertices that cut the lon/lat-straight edge a→b into pieces
-// whose great-circle arcs stay within densifyTolM of the edge, excluding b itself. The pieces
-// are equal steps in lon/lat, so each densified vertex lies exactly on the GeoJSON edge.
-func densifyEdge(out []lonLat, a, b lonLat) []lonLat {
-	return densifyEdgeTol(out, a, b, densifyTolM, maxPieceDeg)
-}
-
-// densifyEdgeTol is densifyEdge with a given tolerance in metres and longest piece in degrees.
+// densifyEdgeTol appends to out the vertices that cut the lon/lat-straight edge a→b into
+// pieces no longer than maxDeg degrees whose great-circle arcs stay within tolM metres of the
+// edge, excluding b itself. The pieces are equal steps in lon/lat, so each densified vertex
+// lies exactly on the GeoJSON edge.
 func densifyEdgeTol(out []lonLat, a, b lonLat, tolM, maxDeg float64) []lonLat {
 	dlon, dlat := b.lon-a.lon, b.lat-a.lat
 	n := int(math.Ceil(math.Max(math.Abs(dlon), math.Abs(dlat)) / maxDeg))
@@ -117,7 +113,7 @@ func removeSpikes(vs []lonLat) []lonLat {
 						keep = append(keep, vs[k])
 					}
 				}
-				vs, n, changed = keep, len(keep), true
+				vs, changed = keep, true
 				break
 			}
 		}

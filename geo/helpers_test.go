@@ -64,17 +64,6 @@ func loadLineString(t testing.TB, file string) orb.LineString {
 	return nil
 }
 
-// largestPolygon returns the polygon of mp with the most shell vertices.
-func largestPolygon(mp orb.MultiPolygon) orb.Polygon {
-	best := mp[0]
-	for _, p := range mp {
-		if len(p[0]) > len(best[0]) {
-			best = p
-		}
-	}
-	return best
-}
-
 // contactLine draws a notional line of contact across eastern Ukraine through real places,
 // from the Russian border north-east of Kharkiv to the Dnipro estuary, with a deterministic
 // wiggle every few kilometres so that it has a few hundred vertices like a drawn front line.

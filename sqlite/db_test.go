@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -192,5 +193,23 @@ func TestReopenKeepsEverything(t *testing.T) {
 	log, err := db.AuditLog(ctx, 10)
 	if err != nil || len(log) != 1 || log[0].Action != "token.create" {
 		t.Errorf("after reopening, AuditLog: %v, %v", log, err)
+	}
+}
+
+func TestAFindingMustBelongToAStoredObservation(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	ingest(t, db, judged(0, 3))
+	err := db.Update(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO findings (id, seq, rule, article, title, observation, source, kind, time,
+			lat, lon, zone, party, attribution, severity, confidence, status, explanation, agreement)
+			VALUES ('orphan', 999, 'r', '1', '', 'o', 's', 'fire.flash', 0, 0, 0, '', '', '', 'minor', 1, 'inside', '', 'h')`)
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
+		t.Errorf("a finding of seq 999, which no observation has, was committed (%v)", err)
+	}
+	if n := count(t, db, "findings"); n != 3 {
+		t.Errorf("%d findings, want the 3 stored before", n)
 	}
 }

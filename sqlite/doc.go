@@ -24,8 +24,8 @@
 //   - findings: every field of truce.Finding, a unique id, and the seq of the observation it
 //     was judged from; indexed on seq (for the feed), time, rule, party, zone and kind. The
 //     time, kind and position of the observation are copied in, so no query on findings
-//     needs a join. seq is not declared a foreign key: only Ingest writes findings, in the
-//     transaction that writes their observation, and the check cost a lookup per finding.
+//     needs a join. seq is a foreign key to observations, deferred: SQLite checks it once, at
+//     commit, so a finding without its observation fails the whole batch.
 //   - tokens: the SHA-256 of each secret (unique) and never the secret itself.
 //   - audit: who did what, in the order it was recorded.
 //

@@ -38,7 +38,7 @@ var migrations = []migration{
 			`CREATE TABLE findings (
 				pos         INTEGER PRIMARY KEY,
 				id          TEXT    NOT NULL UNIQUE,
-				seq         INTEGER NOT NULL,
+				seq         INTEGER NOT NULL REFERENCES observations (seq) DEFERRABLE INITIALLY DEFERRED,
 				rule        TEXT    NOT NULL,
 				article     TEXT    NOT NULL,
 				title       TEXT    NOT NULL,

@@ -199,54 +199,12 @@ func (c *client) sendNotice(bw *bufio.Writer, proto, clean bool) {
 	c.conn.Close()
 }
 
-// streamReader is the connection as the decoder sees it: each read bounded by the idle
-// timeout, and, while the stream is XML, the bytes read kept from the decoder's position
-// onwards, so that what the decoder read past a protocol switch can be decoded as frames.
-type streamReader struct {
-	conn  net.Conn
-	idle  time.Duration
-	track bool
-	kept  []byte
-	start int   // kept[start:] is not yet decoded
-	base  int64 // input offset of kept[0]
-	read  int64 // bytes read
-}
-
-func (r *streamReader) Read(p []byte) (int, error) {
-	r.conn.SetReadDeadline(time.Now().Add(r.idle))
-	n, err := r.conn.Read(p)
-	if r.track && n > 0 {
-		r.kept = append(r.kept, p[:n]...)
-	}
-	r.read += int64(n)
-	return n, err
-}
-
-// release records that the decoder has used the input before offset off.
-func (r *streamReader) release(off int64) {
-	if off >= r.read {
-		r.kept, r.start, r.base = r.kept[:0], 0, r.read
-		return
-	}
-	r.start = int(off - r.base)
-	if r.start > len(r.kept)/2 {
-		n := copy(r.kept, r.kept[r.start:])
-		r.kept, r.base, r.start = r.kept[:n], off, 0
-	}
-}
-
 // readLoop reads events until the connection ends, and returns why it ended.
 func (c *client) readLoop() string {
-	sr := &streamReader{conn: c.conn, idle: c.s.opt.IdleTimeout, track: true}
-	dec := cot.NewDecoder(sr)
-	dec.MaxEventSize = c.s.opt.MaxEventSize
-	proto := false
+	er := &eventReader{conn: c.conn, idle: c.s.opt.IdleTimeout, max: c.s.opt.MaxEventSize}
 	protocol := "xml"
 	for {
-		e, err := dec.Next()
-		if !proto {
-			sr.release(dec.InputOffset())
-		}
+		e, raw, err := er.next()
 		if err != nil {
 			var de *cot.DecodeError
 			var ne net.Error
@@ -276,7 +234,7 @@ func (c *client) readLoop() string {
 		case typePing:
 			c.offer(mustMessage(pongEvent(time.Now())))
 		case typeProtoRequest:
-			if proto {
+			if er.proto {
 				continue // already switched; a repeated request changes nothing
 			}
 			v := takRequestVersion(e)
@@ -288,16 +246,12 @@ func (c *client) readLoop() string {
 				c.log.Info("tak: refused a request for TAK protocol version; staying with XML", "version", v)
 				continue
 			}
-			rest := bytes.Clone(sr.kept[sr.start:])
-			sr.track, sr.kept = false, nil
-			dec = cot.NewProtoDecoder(io.MultiReader(bytes.NewReader(rest), sr))
-			dec.MaxEventSize = c.s.opt.MaxEventSize
-			proto, protocol = true, "takproto-1"
+			er.proto, protocol = true, "takproto-1"
 			c.log.Debug("tak: switched to TAK protocol version 1")
 		case typeProtoSupport, typeProtoResponse, typePong:
 			// Only a server sends these; a client echoing them changes nothing.
 		default:
-			c.handleEvent(e, dec.Raw())
+			c.handleEvent(e, raw)
 		}
 	}
 }

@@ -2,8 +2,8 @@ package tak
 
 import (
 	"archive/zip"
-	"crypto/x509"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"

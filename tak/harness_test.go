@@ -302,7 +302,7 @@ func selfReport(uid, callsign string, lat, lon float64, at time.Time) *cot.Event
 func marker(uid, typ string, lat, lon float64, at time.Time) *cot.Event {
 	return &cot.Event{Version: "2.0", UID: uid, Type: typ, How: "h-g-i-g-o",
 		Time: at, Start: at, Stale: at.Add(time.Hour),
-		Point: cot.Point{Lat: lat, Lon: lon, HAE: cot.Unknown, CE: 25, LE: cot.Unknown},
+		Point:  cot.Point{Lat: lat, Lon: lon, HAE: cot.Unknown, CE: 25, LE: cot.Unknown},
 		Detail: cot.Detail{Contact: &cot.Contact{Callsign: "vehicle"}, Remarks: &cot.Remarks{Text: "two trucks"}}}
 }
 

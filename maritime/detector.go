@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -61,6 +62,7 @@ type pairState struct {
 type Stats struct {
 	Observations int64 // sea.vessel observations given to Observe
 	Anonymous    int64 // ignored: neither an MMSI nor a track to follow
+	Invalid      int64 // ignored: a position or time that is not one
 	OutOfOrder   int64 // ignored: not newer than the vessel's newest position
 	Outliers     int64 // single positions dropped from a track as spoofed or wrong
 	Evicted      int64 // vessels forgotten to stay within MaxVessels
@@ -192,6 +194,41 @@ func (d *Detector) Stats() Stats {
 	return d.stats
 }
 
+// Position is one position of a vessel's track.
+type Position struct {
+	Time        time.Time
+	Lat, Lon    float64
+	SpeedKn     float64 // reported, or derived from the previous position; NaN if neither
+	Observation string
+}
+
+// Track returns the recent positions of the vessel named id (as VesselID names it), oldest
+// first, or nil when it is not tracked.
+func (d *Detector) Track(id string) []Position {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var v *vessel
+	if m, err := strconv.ParseUint(strings.TrimPrefix(id, "mmsi:"), 10, 32); err == nil && strings.HasPrefix(id, "mmsi:") {
+		v = d.vessels[vesselKey{mmsi: uint32(m)}]
+	} else {
+		for k, u := range d.vessels {
+			if k.mmsi == 0 && u.id == id {
+				v = u
+				break
+			}
+		}
+	}
+	if v == nil {
+		return nil
+	}
+	out := make([]Position, 0, v.n)
+	for k := v.n - 1; k >= 0; k-- {
+		f := v.before(k)
+		out = append(out, Position{Time: ms(f.t), Lat: f.lat, Lon: f.lon, SpeedKn: f.speedKn, Observation: f.obs})
+	}
+	return out
+}
+
 // pairs returns how many stand-off and encounter pairs are followed, for tests of the
 // memory bound.
 func (d *Detector) pairs() int {
@@ -201,8 +238,11 @@ func (d *Detector) pairs() int {
 }
 
 // Observe adds a sea.vessel observation to its vessel's track and returns the events it
-// completes. Other kinds, and observations of a vessel no newer than its newest position,
-// return nothing. An observation should already be valid (truce.Observation.Validate).
+// completes. Other kinds, observations without a position or time, and observations of a
+// vessel no newer than its newest position return nothing and are counted in Stats.
+//
+// A time far in the future would freeze its vessel's track until the clock caught up, so
+// observations should come through the ingest pipeline's checks, which refuse them.
 func (d *Detector) Observe(o *truce.Observation) []Event {
 	if o.Kind != "sea.vessel" {
 		return nil
@@ -210,6 +250,10 @@ func (d *Detector) Observe(o *truce.Observation) []Event {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.stats.Observations++
+	if !(o.Lat >= -90 && o.Lat <= 90 && o.Lon >= -180 && o.Lon <= 180) || o.Time.IsZero() || math.IsNaN(o.CEm) {
+		d.stats.Invalid++
+		return nil
+	}
 	key, ok := keyOf(o)
 	if !ok {
 		d.stats.Anonymous++

@@ -295,6 +295,7 @@ func TestObserveIgnoresWhatItCannotFollow(t *testing.T) {
 		m.at(1, t0.Add(time.Hour), openSea, 10), m.at(2, t0, seaEast, 10), // the second is older
 		m.at(3, t0.Add(time.Hour), seaEast, 10),                                     // same time as the newest
 		{ID: "z", Time: t0, Kind: "sea.vessel", Attrs: map[string]any{"mmsi": 1.5}}, // not an MMSI
+		{ID: "n", Time: t0, Kind: "sea.vessel", Lat: math.NaN(), Attrs: map[string]any{"mmsi": 5.0}},
 	}
 	for _, o := range obs {
 		if evs := d.Observe(o); len(evs) > 0 {
@@ -302,7 +303,7 @@ func TestObserveIgnoresWhatItCannotFollow(t *testing.T) {
 		}
 	}
 	st := d.Stats()
-	if st.Observations != 5 || st.Anonymous != 2 || st.OutOfOrder != 2 || d.Vessels() != 1 {
+	if st.Observations != 6 || st.Anonymous != 2 || st.Invalid != 1 || st.OutOfOrder != 2 || d.Vessels() != 1 {
 		t.Errorf("stats %+v, vessels %d", st, d.Vessels())
 	}
 }
@@ -375,5 +376,23 @@ func TestObserveIsSafeForConcurrentUse(t *testing.T) {
 	wg.Wait()
 	if st := d.Stats(); st.Observations != 4*121 || d.Vessels() != 4 {
 		t.Errorf("stats %+v, %d vessels", st, d.Vessels())
+	}
+}
+
+func TestTrackKeepsTheLatestPositionsOldestFirst(t *testing.T) {
+	d := newDetector(t, Config{TrackLength: 4})
+	var sc script
+	sc.steady(ship{mmsi: 271000200, static: true}, 0, 9*time.Minute, time.Minute, openSea, 0, 10)
+	sc.steady(ship{track: "r9"}, 0, 2*time.Minute, time.Minute, seaEast, 0, 10)
+	run(d, sc)
+	tr := d.Track("mmsi:271000200")
+	if len(tr) != 4 || tr[0].Time.Sub(t0) != 6*time.Minute || tr[3].Time.Sub(t0) != 9*time.Minute || tr[3].SpeedKn != 10 {
+		t.Errorf("track %+v, want the positions at 6 to 9 minutes", tr)
+	}
+	if tr := d.Track("radar/r9"); len(tr) != 3 {
+		t.Errorf("radar track has %d positions, want 3", len(tr))
+	}
+	if d.Track("mmsi:1") != nil || d.Track("radar/none") != nil {
+		t.Error("a vessel never heard has a track")
 	}
 }

@@ -225,6 +225,9 @@ func ServeUDP(ctx context.Context, conn net.PacketConn, h Handler, o FeedOptions
 				if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 					return
 				}
+				// Another error (an ICMP report, a datagram the kernel refused) may repeat;
+				// a pause keeps it from spinning a core.
+				time.Sleep(10 * time.Millisecond)
 				continue
 			}
 			o.Stats.Datagrams.Add(1)
@@ -307,7 +310,7 @@ func evictSender(senders map[string]*feedDecoder) {
 func DialTCP(ctx context.Context, addr string, h Handler, o FeedOptions) error {
 	o.defaults()
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x5eed))
-	var dialer net.Dialer
+	dialer := net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	failures := 0
 	f := newFeedDecoder("tcp "+addr, &o, h)
 	buf := bufio.NewReaderSize(nil, o.MaxLine)

@@ -43,9 +43,9 @@
 // A bounding box filters on the plain lat and lon columns of each row, tested as a page is
 // walked in rowid order. An R*Tree (built into this SQLite) was measured against this on
 // 100,000 observations (BenchmarkObservationsBBox, BenchmarkIngestWithRTree): for a box
-// holding 0.25% of the points it found a page of 100 in 1.7 ms against 2.2 ms for the
-// columns, for a box holding half of them in 53 ms against 1.8 ms (the R*Tree hands back
-// every match in the box, which must then be sorted into rowid order), and keeping it up to
-// date doubled the CPU time of each ingested observation (21 µs against 11 µs). The plain
-// columns win where it matters: ingest, and the boxes a map asks for.
+// holding 0.25% of the points it found a page of 100 in 1.7 to 33 ms against 2.0 to 3.4 ms
+// for the columns, for a box holding half of them in 31 to 53 ms against 1.2 to 6 ms (the
+// R*Tree hands back every match in the box, which must then be sorted into rowid order), and
+// keeping it up to date doubled the CPU time of each ingested observation (21 to 26 µs
+// against 9 to 11 µs). The plain columns win on ingest and on the boxes a map asks for.
 package sqlite

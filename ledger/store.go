@@ -108,22 +108,22 @@ func Append(ctx context.Context, tx *sql.Tx, records ...Record) (int64, error) {
 	base := tlog.StoredHashCount(n)
 	first := base - base%hashesPerRow
 	edgeIndexes := rightEdge(n)
-	rows, err := readHashRows(ctx, tx, append(rowsOf(edgeIndexes), first))
+	edgeHashes := make([]tlog.Hash, len(edgeIndexes))
+	found := make([]bool, len(edgeIndexes))
+	run := make([]byte, 0, (2*len(leaves)+64+hashesPerRow)*tlog.HashSize)
+	err = readHashRows(ctx, tx, append(rowsOf(edgeIndexes), first), func(key int64, row []byte) {
+		cutHashes(key, row, edgeIndexes, edgeHashes, found)
+		if key == first && first < base {
+			run = append(run, row...)
+		}
+	})
 	if err != nil {
 		return 0, fmt.Errorf("ledger: append: %w", err)
 	}
-	edgeHashes, err := hashesFromRows(rows, edgeIndexes)
-	if err != nil {
-		return 0, fmt.Errorf("ledger: append: the tree's right edge: %w", err)
+	if slices.Contains(found, false) || len(run) != int(base-first)*tlog.HashSize {
+		return 0, fmt.Errorf("ledger: append: stored hashes of the tree's right edge (of %d records) are missing", n)
 	}
 	edge := &treeBuilder{n: n, stack: edgeHashes}
-	run := make([]byte, 0, (2*len(leaves)+64+hashesPerRow)*tlog.HashSize)
-	if first < base {
-		if int64(len(rows[first])) != (base-first)*tlog.HashSize {
-			return 0, fmt.Errorf("ledger: append: stored hashes from %d are missing", first)
-		}
-		run = append(run, rows[first]...)
-	}
 	for _, h := range leaves {
 		for _, stored := range edge.add(h) {
 			run = append(run, stored[:]...)
@@ -229,8 +229,9 @@ func rowsOf(indexes []int64) []int64 {
 }
 
 // readHashRows reads the ledger_hashes rows with the given keys (repeats allowed) with one
-// query. A row that does not exist is absent from the map.
-func readHashRows(ctx context.Context, q Querier, keys []int64) (map[int64][]byte, error) {
+// query, and calls visit with each row found. The row's bytes are valid only during the call:
+// they are the driver's own, not a copy, since a proof needs 32 bytes of each 3,840.
+func readHashRows(ctx context.Context, q Querier, keys []int64, visit func(key int64, row []byte)) error {
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
 	var b strings.Builder
@@ -246,36 +247,21 @@ func readHashRows(ctx context.Context, q Querier, keys []int64) (map[int64][]byt
 	b.WriteByte(')')
 	rows, err := q.QueryContext(ctx, b.String(), args...)
 	if err != nil {
-		return nil, fmt.Errorf("read hashes: %w", err)
+		return fmt.Errorf("read hashes: %w", err)
 	}
 	defer rows.Close()
-	got := make(map[int64][]byte, len(keys))
+	var k int64
+	var row sql.RawBytes
 	for rows.Next() {
-		var k int64
-		var h []byte
-		if err := rows.Scan(&k, &h); err != nil {
-			return nil, fmt.Errorf("read hashes: %w", err)
+		if err := rows.Scan(&k, &row); err != nil {
+			return fmt.Errorf("read hashes: %w", err)
 		}
-		got[k] = h
+		visit(k, row)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read hashes: %w", err)
+		return fmt.Errorf("read hashes: %w", err)
 	}
-	return got, nil
-}
-
-// hashesFromRows cuts the stored hashes at indexes out of the rows that hold them.
-func hashesFromRows(rows map[int64][]byte, indexes []int64) ([]tlog.Hash, error) {
-	out := make([]tlog.Hash, len(indexes))
-	for i, x := range indexes {
-		row := rows[x-x%hashesPerRow]
-		off := (x % hashesPerRow) * tlog.HashSize
-		if off+tlog.HashSize > int64(len(row)) {
-			return nil, fmt.Errorf("stored hash %d is missing", x)
-		}
-		out[i] = tlog.Hash(row[off:])
-	}
-	return out, nil
+	return nil
 }
 
 // readHashes reads the stored hashes at indexes, in that order, with one query.
@@ -283,15 +269,30 @@ func readHashes(ctx context.Context, q Querier, indexes []int64) ([]tlog.Hash, e
 	if len(indexes) == 0 {
 		return nil, nil
 	}
-	rows, err := readHashRows(ctx, q, rowsOf(indexes))
+	out := make([]tlog.Hash, len(indexes))
+	found := make([]bool, len(indexes))
+	err := readHashRows(ctx, q, rowsOf(indexes), func(key int64, row []byte) {
+		cutHashes(key, row, indexes, out, found)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
-	out, err := hashesFromRows(rows, indexes)
-	if err != nil {
-		return nil, fmt.Errorf("ledger: %w", err)
+	for i, ok := range found {
+		if !ok {
+			return nil, fmt.Errorf("ledger: stored hash %d is missing", indexes[i])
+		}
 	}
 	return out, nil
+}
+
+// cutHashes copies into out[i], and marks found, each stored hash indexes[i] that the row of
+// the given key holds.
+func cutHashes(key int64, row []byte, indexes []int64, out []tlog.Hash, found []bool) {
+	for i, x := range indexes {
+		if off := (x - key) * tlog.HashSize; x-x%hashesPerRow == key && off+tlog.HashSize <= int64(len(row)) {
+			out[i], found[i] = tlog.Hash(row[off:]), true
+		}
+	}
 }
 
 // HashReader returns a tlog.HashReader over the stored hashes in q. Each ReadHashes call is

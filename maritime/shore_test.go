@@ -166,3 +166,13 @@ func TestShoreBeyondAgreesWithDistance(t *testing.T) {
 		t.Errorf("only %d points near a threshold: the test does not exercise the exact fallback", near)
 	}
 }
+
+func TestBlackSeaIsTheCoastlineOfTestdata(t *testing.T) {
+	s, err := BlackSea()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := blackSea(t).Vertices(); s.Vertices() != want {
+		t.Errorf("embedded shore has %d vertices, the file %d", s.Vertices(), want)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -211,5 +212,24 @@ func TestAFindingMustBelongToAStoredObservation(t *testing.T) {
 	}
 	if n := count(t, db, "findings"); n != 3 {
 		t.Errorf("%d findings, want the 3 stored before", n)
+	}
+}
+
+func TestOpenNamesTheFileItCannotUse(t *testing.T) {
+	dir := t.TempDir()
+	notADatabase := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(notADatabase, []byte(strings.Repeat("not a database\n", 500)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{notADatabase, filepath.Join(dir, "missing", "truce.db")} {
+		db, err := Open(path)
+		if err == nil {
+			db.Close()
+			t.Errorf("Open(%s) succeeded", path)
+			continue
+		}
+		if !strings.Contains(err.Error(), path) {
+			t.Errorf("Open(%s): %v does not name the file", path, err)
+		}
 	}
 }

@@ -116,7 +116,10 @@ type seaVessel struct {
 }
 
 // Maritime generates a maritime scenario on the first corridor zone of a (a band around a
-// line, as in examples/notional-east). It fails when a has no such zone.
+// line, as in examples/notional-east). It fails when a has no such zone. The planted events
+// are placed by distance along the route and east of it, for the example corridor from
+// Odesa to the Bosporus, where those places are open sea; on another route some may fall
+// near or on land, and the truth would then no longer be what the detectors should find.
 func Maritime(a *truce.Agreement, cfg MaritimeConfig) (*MaritimeScenario, error) {
 	if cfg.Start.IsZero() {
 		cfg.Start = DefaultStart

@@ -10,6 +10,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 )
@@ -84,8 +85,9 @@ func (p *DataPackage) WriteTo(w io.Writer) (int64, error) {
 		return 0, err
 	}
 	zw := zip.NewWriter(cw)
+	now := time.Now()
 	write := func(name string, body []byte) error {
-		fw, err := zw.Create(name)
+		fw, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: now})
 		if err != nil {
 			return err
 		}

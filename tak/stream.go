@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"time"
 
 	"github.com/truce-project/truce/cot"
@@ -23,7 +22,7 @@ import (
 // An XML event whose comments or CDATA hold the text "</event>" is cut there and fails to
 // parse, which drops the connection; TAK clients do not send such events.
 type eventReader struct {
-	conn  net.Conn
+	conn  deadlineReader
 	idle  time.Duration
 	max   int
 	proto bool
@@ -34,6 +33,13 @@ type eventReader struct {
 	scanned    int   // XML: bytes after start already searched for the end tag
 	eof        bool
 	rerr       error
+}
+
+// deadlineReader is what eventReader reads: a connection, whose every read is bounded by the
+// idle timeout.
+type deadlineReader interface {
+	io.Reader
+	SetReadDeadline(time.Time) error
 }
 
 var endTag = []byte("</event>")

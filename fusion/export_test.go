@@ -1,0 +1,4 @@
+package fusion
+
+// DistanceM is distanceM, for the tests outside the package.
+var DistanceM = distanceM

@@ -13,14 +13,16 @@
 //
 // # How it computes
 //
-// The engine works on a unit sphere onto which the ellipsoid is mapped conformally
-// (conformal latitude, same longitude; see conformal.go). Every edge is cut into pieces
-// whose great-circle arcs stay within 2 cm of the lon/lat-straight edge, so that arcs on the
-// sphere, which is what S2 and the distance code handle, follow GeoJSON's edges.
+// For distances the engine works on a unit sphere onto which the ellipsoid is mapped
+// conformally (conformal latitude, same longitude; see conformal.go), with S2's points and
+// chord angles. Every edge is cut into pieces whose great-circle arcs stay within 2 cm of the
+// lon/lat-straight edge, so that arcs on the sphere follow GeoJSON's edges.
 //
-//   - Containment in a polygon is S2's ShapeIndex and ContainsPointQuery: the point's cell
-//     in a hierarchy of cells on the sphere, whose centre's containment is known, and the
-//     crossings of the few edges in that cell.
+//   - Containment in a polygon is planar in lon/lat, exactly as GeoJSON draws it: a grid over
+//     the polygon whose cells know whether their centre is inside and which edges touch them;
+//     a query counts the crossings of the segment from its cell's centre (see pipIndex). It
+//     needs no densification and allocates nothing (S2's ContainsPointQuery, which would do
+//     the same on the sphere, heap-allocates for points in cells with edges).
 //   - Distance to a line (or to a polygon's boundary) is a search of a tree of boxes around
 //     runs of consecutive pieces for the nearest piece on the sphere, from a first bound
 //     read off a grid of hints. The spherical angle to the nearest point times the map's

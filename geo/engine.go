@@ -22,8 +22,6 @@ const maxSizeKm = 2000
 type Engine struct {
 	lines []lineGeom
 	zones []zoneGeom
-	// polyZones lists the indexes of polygon zones, which need a containment query each.
-	polyZones []int
 }
 
 type lineGeom struct {
@@ -66,7 +64,7 @@ type zoneGeom struct {
 	shape     zoneShape
 
 	// Polygon zones.
-	index    *s2.ShapeIndex
+	pip      *pipIndex
 	boundary segIndex
 	rings    [][][]lonLat // polygons, rings (shell first), cleaned vertices as given
 	// minLat..maxLon is the bounding box of the densified rings in degrees.
@@ -105,9 +103,6 @@ func NewEngine(a *truce.Agreement) (*Engine, error) {
 			return nil, truce.Errorf(truce.EINVALID, "%szone %q: %s", wherePrefix(z.Where), z.ID, err)
 		}
 		e.zones = append(e.zones, g)
-		if g.shape == shapePolygon {
-			e.polyZones = append(e.polyZones, i)
-		}
 		if g.shape == shapeBand {
 			e.lines[g.line].reachM = math.Max(e.lines[g.line].reachM, g.bandM)
 		}
@@ -286,19 +281,17 @@ func buildZone(a *truce.Agreement, z *truce.Zone) (zoneGeom, error) {
 	return g, nil
 }
 
-// buildPolygonZone cleans and checks the rings, then builds the S2 polygon used for
-// containment and the piece index of its boundary used for distances.
+// buildPolygonZone cleans and checks the rings, then builds the grid index used for
+// containment and the piece index of the boundary used for distances.
 //
 // GeoJSON lets rings run either way round and says the first ring of each polygon is its
-// shell and the rest are holes. S2 wants each loop to enclose the smaller of the two regions
-// it bounds; Normalize makes it so, and PolygonFromLoops then works out which loops are holes
-// by nesting. For valid input (holes inside their shell, polygons that do not overlap) the
-// nesting gives the GeoJSON reading; checkRings rejects input where it would not.
+// shell and the rest are holes. Containment counts crossings over all rings (even-odd),
+// which for valid input (holes inside their shell, polygons that do not overlap) is the
+// GeoJSON reading whatever the orientation; checkRings rejects input where it would not be.
 func buildPolygonZone(g *zoneGeom, area orb.MultiPolygon) error {
 	g.shape = shapePolygon
 	g.minLat, g.minLon = math.Inf(1), math.Inf(1)
 	g.maxLat, g.maxLon = math.Inf(-1), math.Inf(-1)
-	var loops []*s2.Loop
 	for pi, poly := range area {
 		if len(poly) == 0 {
 			return fmt.Errorf("polygon %d has no rings", pi)
@@ -326,23 +319,15 @@ func buildPolygonZone(g *zoneGeom, area orb.MultiPolygon) error {
 			if pieces += len(dense); pieces > maxPieces {
 				return fmt.Errorf("the area is too large to index: more than %d pieces after densification", maxPieces)
 			}
-			pts := make([]s2.Point, len(dense))
-			for i, v := range dense {
-				pts[i] = pointOf(v)
+			for _, v := range dense {
 				g.minLat, g.maxLat = math.Min(g.minLat, v.lat), math.Max(g.maxLat, v.lat)
 				g.minLon, g.maxLon = math.Min(g.minLon, v.lon), math.Max(g.maxLon, v.lon)
 			}
-			loop := s2.LoopFromPoints(pts)
-			loop.Normalize()
-			loops = append(loops, loop)
 			g.boundary.addPath(dense, true)
 		}
 	}
 	g.boundary.build()
-	poly := s2.PolygonFromLoops(loops)
-	g.index = s2.NewShapeIndex()
-	g.index.Add(poly)
-	g.index.Build()
+	g.pip = newPIPIndex(g.rings)
 	return nil
 }
 
@@ -358,10 +343,6 @@ func (e *Engine) prepare(loc *Location) {
 	loc.Zones = make([]Containment, len(e.zones))
 	loc.Lines = make([]LineStatus, len(e.lines))
 	loc.near = make([]lineNear, len(e.lines))
-	loc.queries = make([]*s2.ContainsPointQuery, len(e.zones))
-	for _, i := range e.polyZones {
-		loc.queries[i] = s2.NewContainsPointQuery(e.zones[i].index, s2.VertexModelSemiOpen)
-	}
 	loc.engine = e
 }
 
@@ -415,7 +396,7 @@ func (e *Engine) Locate(lat, lon, ceM float64, loc *Location) {
 		case shapeCircle:
 			loc.Zones[i] = circleContainment(z, lat, lon, p, ceM)
 		default:
-			loc.Zones[i] = polygonContainment(z, loc.queries[i], lat, lon, p, ceM)
+			loc.Zones[i] = polygonContainment(z, lat, lon, p, ceM)
 		}
 	}
 }
@@ -583,9 +564,9 @@ func circleContainment(z *zoneGeom, lat, lon float64, p s2.Point, ce float64) Co
 	return Possible
 }
 
-// polygonContainment tests the point against the polygon's S2 index and, when the point has
-// an uncertainty circle, whether the circle reaches the boundary.
-func polygonContainment(z *zoneGeom, q *s2.ContainsPointQuery, lat, lon float64, p s2.Point, ce float64) Containment {
+// polygonContainment tests the point against the polygon's grid index and, when the point
+// has an uncertainty circle, whether the circle reaches the boundary.
+func polygonContainment(z *zoneGeom, lat, lon float64, p s2.Point, ce float64) Containment {
 	// A cheap box test first: most points in an agreement's area are far from most zones.
 	// The box is widened by the uncertainty (converted to degrees generously).
 	padLat := (ce + 1) / kMin * 180 / math.Pi
@@ -593,7 +574,7 @@ func polygonContainment(z *zoneGeom, q *s2.ContainsPointQuery, lat, lon float64,
 	if lat < z.minLat-padLat || lat > z.maxLat+padLat || lon < z.minLon-padLon || lon > z.maxLon+padLon {
 		return Outside
 	}
-	in := q.Contains(p)
+	in := z.pip.contains(lat, lon)
 	if ce == 0 {
 		if in {
 			return Inside

@@ -1,7 +1,5 @@
 package geo
 
-import "github.com/golang/geo/s2"
-
 // Containment says where a point with an uncertainty circle stands relative to a zone.
 type Containment uint8
 
@@ -69,6 +67,5 @@ type Location struct {
 	// allocates nothing and the Engine itself stays safe for concurrent use.
 	engine   *Engine
 	near     []lineNear
-	queries  []*s2.ContainsPointQuery
 	lat, lon float64
 }

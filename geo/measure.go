@@ -58,7 +58,7 @@ func (e *Engine) ZoneDepthM(i int, lat, lon float64) float64 {
 	p := pointOf(lonLat{lon, lat})
 	_, ca := z.boundary.nearest(p, infChord)
 	d := z.boundary.exactDistanceM(p, lat, lon, ca.Angle().Radians())
-	if s2.NewContainsPointQuery(z.index, s2.VertexModelSemiOpen).Contains(p) {
+	if z.pip.contains(lat, lon) {
 		return d
 	}
 	return -d

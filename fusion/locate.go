@@ -169,14 +169,20 @@ func fit(ms []measurement, skip int, tsd float64) (Fix, error) {
 			b2 -= w * s * r
 		}
 		det := a11*a22 - a12*a12
-		if !(math.Abs(det) > 1e-12*(a11+a22)*(a11+a22)) {
+		switch {
+		case math.Abs(det) > 1e-12*(a11+a22)*(a11+a22):
+			x[0] = (a22*b1 - a12*b2) / det
+			x[1] = (a11*b2 - a12*b1) / det
+		case !timed:
 			return f, errIllPosed
 		}
-		x[0] = (a22*b1 - a12*b2) / det
-		x[1] = (a11*b2 - a12*b1) / det
 	}
-	if timed {
-		// The emission time: the mean of arrival minus travel.
+	// withT0 sets the emission time that best fits position x: the mean of arrival minus
+	// travel.
+	withT0 := func(x [3]float64) [3]float64 {
+		if !timed {
+			return x
+		}
 		var s float64
 		for i := range ms {
 			if i == skip || !ms[i].bearing || timeSD(&ms[i]) <= 0 {
@@ -186,7 +192,9 @@ func fit(ms []measurement, skip int, tsd float64) (Fix, error) {
 			s += ms[i].t - tref - math.Hypot(x[0]-e, x[1]-n)/SpeedOfSound
 		}
 		x[2] = s / float64(nt)
+		return x
 	}
+	x = withT0(x)
 	var H [3][3]float64
 	cost := func(x [3]float64, H *[3][3]float64, g *[3]float64) float64 {
 		lat, lon := pl.latLon(x[0], x[1])
@@ -233,6 +241,28 @@ func fit(ms []measurement, skip int, tsd float64) (Fix, error) {
 			}
 		}
 		return c
+	}
+	if np == 0 {
+		// Lines of bearing that nearly agree in direction (a source in line with two sensors)
+		// cross behind the sensors or far away, where the fit would start on the wrong side.
+		// Try starts along each line of bearing too, and keep the cheapest.
+		best := cost(x, nil, nil)
+		if math.IsNaN(best) {
+			best = math.Inf(1)
+		}
+		for i := range ms {
+			if i == skip || !ms[i].bearing {
+				continue
+			}
+			e, n := pl.xy(ms[i].lat, ms[i].lon)
+			s, c := math.Sincos(ms[i].az)
+			for _, r := range startRangesM {
+				y := withT0([3]float64{e + r*s, n + r*c})
+				if cy := cost(y, nil, nil); cy < best {
+					best, x = cy, y
+				}
+			}
+		}
 	}
 	converged := false
 	var c float64
@@ -364,6 +394,9 @@ func ellipseOf(ee, en, nn float64) Ellipse {
 	az := math.Mod(90-theta/deg+360, 180)
 	return Ellipse{SemiMajorM: math.Sqrt(chi2Ellipse95 * l1), SemiMinorM: math.Sqrt(chi2Ellipse95 * l2), AzimuthDeg: az}
 }
+
+// startRangesM are the ranges along each line of bearing at which a fit may start.
+var startRangesM = [...]float64{1000, 3000, 7000, 15000}
 
 // chi2Quantile99 is the 99% quantile of χ² with dof degrees of freedom: exact to three
 // figures from a table up to 10, Wilson and Hilferty's approximation beyond.

@@ -37,6 +37,7 @@ func init() {
 		duration              time.Duration
 		clients, batch        int
 		cpuProfile            string
+		noLog                 bool
 	)
 	ingestCmd := &cobra.Command{
 		Use:   "ingest [--server URL --token T] [--rate N] [--duration D]",
@@ -63,7 +64,7 @@ second. Prints observations/s and the latency percentiles.`,
 				defer pprof.StopCPUProfile()
 			}
 			if serverURL == "" {
-				url, tok, closeServer, err := startBenchServer(dir)
+				url, tok, closeServer, err := startBenchServer(dir, !noLog)
 				if err != nil {
 					return err
 				}
@@ -87,6 +88,7 @@ second. Prints observations/s and the latency percentiles.`,
 	ingestCmd.Flags().DurationVar(&duration, "duration", 10*time.Second, "how long to send")
 	ingestCmd.Flags().IntVar(&clients, "clients", 4, "concurrent HTTP clients")
 	ingestCmd.Flags().IntVar(&batch, "batch", 1000, "observations per request")
+	ingestCmd.Flags().BoolVar(&noLog, "no-log", false, "without --server: run the server without the mission's log, to measure what logging costs")
 	ingestCmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process (client and, without --server, server) to FILE")
 	cmd.AddCommand(ingestCmd)
 	rootCmd.AddCommand(cmd)
@@ -94,7 +96,7 @@ second. Prints observations/s and the latency percentiles.`,
 
 // startBenchServer runs a server in this process on a loopback port, with a fresh data folder,
 // and returns its URL and an admin token.
-func startBenchServer(dir string) (string, string, func(), error) {
+func startBenchServer(dir string, withLog bool) (string, string, func(), error) {
 	var a *truce.Agreement
 	var err error
 	if dir == "" {
@@ -122,6 +124,14 @@ func startBenchServer(dir string) (string, string, func(), error) {
 		os.RemoveAll(data)
 		return "", "", nil, err
 	}
+	var mlog *missionLog
+	if withLog {
+		if mlog, err = openLog(store, data, defaultLogOrigin, ""); err != nil {
+			store.Close()
+			os.RemoveAll(data)
+			return "", "", nil, err
+		}
+	}
 	pipe, err := ingest.New(judge, store, ingest.Options{})
 	if err != nil {
 		store.Close()
@@ -145,6 +155,9 @@ func startBenchServer(dir string) (string, string, func(), error) {
 		defer cancel()
 		hs.Shutdown(ctx)
 		pipe.Close()
+		if mlog != nil {
+			mlog.Close()
+		}
 		store.Close()
 		os.RemoveAll(data)
 	}, nil

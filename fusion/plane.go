@@ -48,18 +48,26 @@ func (p plane) latLon(e, n float64) (lat, lon float64) {
 	return lat, lon
 }
 
-// azimuth is the azimuth in radians, clockwise from true north, of the great circle from
-// (lat1, lon1) to (lat2, lon2) on the sphere of geodetic latitudes. Over tens of kilometres it
-// differs from the ellipsoid's geodesic azimuth by thousandths of a degree (see
-// TestAzimuthAgreesWithGeodesic), a hundredth of the best sensor's noise, at a twentieth of the
-// cost.
+// azimuth is the initial azimuth in radians, clockwise from true north, of the geodesic from
+// (lat1, lon1) to (lat2, lon2) on WGS84, by Gauss's mid-latitude formulae: the azimuth at the
+// midpoint from the ellipsoid's radii of curvature there, less half the convergence of the
+// meridians between the ends. Over tens of kilometres it is within a few thousandths of a
+// degree of the exact geodesic (TestAzimuthAgreesWithGeodesic), far inside the best sensor's
+// noise, at a fraction of the cost.
 func azimuth(lat1, lon1, lat2, lon2 float64) float64 {
-	p1, p2 := lat1*deg, lat2*deg
-	dl := (lon2 - lon1) * deg
-	sp1, cp1 := math.Sincos(p1)
-	sp2, cp2 := math.Sincos(p2)
-	sdl, cdl := math.Sincos(dl)
-	return math.Atan2(sdl*cp2, cp1*sp2-sp1*cp2*cdl)
+	pm := (lat1 + lat2) / 2 * deg
+	dl := lon2 - lon1
+	if dl > 180 {
+		dl -= 360
+	} else if dl < -180 {
+		dl += 360
+	}
+	dl *= deg
+	s, c := math.Sincos(pm)
+	w2 := 1 - wgs84E2*s*s
+	// N/M = w²/(1 − e²): only the ratio of the radii matters for the direction.
+	mid := math.Atan2(dl*c*w2/(1-wgs84E2), (lat2-lat1)*deg)
+	return mid - dl*s/2
 }
 
 // wrap maps an angle in radians to (−π, π].

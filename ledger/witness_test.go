@@ -217,3 +217,99 @@ func realConsistencyProof(f *testing.F) []tlog.Hash {
 	}
 	return p
 }
+
+// memoryLog is a log kept in memory with tlog, for building the histories a dishonest log
+// would show a witness.
+type memoryLog struct {
+	stored []tlog.Hash
+	n      int64
+}
+
+func (l *memoryLog) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		out[i] = l.stored[x]
+	}
+	return out, nil
+}
+
+func (l *memoryLog) add(t *testing.T, data []byte) {
+	h, err := tlog.StoredHashes(l.n, data, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.stored = append(l.stored, h...)
+	l.n++
+}
+
+func TestWitnessRefusesCheckpointsOfAlteredHistories(t *testing.T) {
+	m := newMissionLog(t)
+	cp25 := m.grow(25)
+	canonical := func(from, n int) [][]byte {
+		var out [][]byte
+		for _, r := range records(t, from, n) {
+			c, _ := r.MarshalCanonical()
+			out = append(out, c)
+		}
+		return out
+	}
+	changeByte := func(recs [][]byte) [][]byte {
+		recs[7] = bytes.Replace(recs[7], []byte("obs-000007"), []byte("obs-000008"), 1)
+		return recs
+	}
+	deleteRecord := func(recs [][]byte) [][]byte { return append(recs[:7:7], recs[8:]...) }
+	swap := func(recs [][]byte) [][]byte { recs[3], recs[9] = recs[9], recs[3]; return recs }
+	tests := []struct {
+		name    string
+		alter   func([][]byte) [][]byte
+		grow    int // records the dishonest log appends after altering the first 25
+		wantErr error
+		wantMsg string
+	}{
+		{"one byte of a record changed, same size", changeByte, 0, ErrFork, "checkpoint (size 25, root"},
+		{"one byte of a record changed, then grown", changeByte, 15, ErrBadProof, "checkpoint (size 40, root"},
+		{"a record deleted", deleteRecord, 0, ErrRollback, "checkpoint (size 24, root"},
+		{"a record deleted, then grown", deleteRecord, 16, ErrBadProof, "checkpoint (size 40, root"},
+		{"two records swapped, same size", swap, 0, ErrFork, "checkpoint (size 25, root"},
+		{"two records swapped, then grown", swap, 15, ErrBadProof, "checkpoint (size 40, root"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w, err := InitWitness(t.TempDir(), "witness.east.example")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.Cosign(cp25, m.verifier, nil); err != nil {
+				t.Fatal(err)
+			}
+			// The dishonest log: its records altered, its checkpoint signed with the
+			// mission's key, and the consistency proof its own tree gives.
+			recs := append(tt.alter(canonical(0, 25)), canonical(25, tt.grow)...)
+			var l memoryLog
+			for _, r := range recs {
+				l.add(t, r)
+			}
+			root, err := tlog.TreeHash(l.n, &l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			signed, err := SignCheckpoint(Checkpoint{Origin: m.signer.Name(), Size: l.n, Hash: root}, m.signer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var proof tlog.TreeProof
+			if l.n > 25 {
+				if proof, err = tlog.ProveTree(l.n, 25, &l); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err = w.Cosign(signed, m.verifier, proof)
+			if !errors.Is(err, tt.wantErr) || !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Fatalf("error %v, want %v naming %q", err, tt.wantErr, tt.wantMsg)
+			}
+			if last, _, _ := w.Last(m.signer.Name(), m.verifier); last.Size != 25 {
+				t.Errorf("after refusing, the witness's last checkpoint has size %d, want 25", last.Size)
+			}
+		})
+	}
+}

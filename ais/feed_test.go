@@ -498,3 +498,35 @@ func BenchmarkDialTCP(b *testing.B) {
 	cancel()
 	b.ReportMetric(float64(st.Messages.Load())/float64(b.N), "messages/sentence")
 }
+
+func TestServeUDPForgetsTheQuietestSenderPastMaxSenders(t *testing.T) {
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newReceived()
+	var st FeedStats
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go ServeUDP(ctx, conn, r.handle, FeedOptions{MaxSenders: 1, Stats: &st, OnError: r.onError})
+	a, _ := net.Dial("udp", conn.LocalAddr().String())
+	b, _ := net.Dial("udp", conn.LocalAddr().String())
+	defer a.Close()
+	defer b.Close()
+	// a's first fragment is pending when b is heard; a is forgotten and its fragment lost,
+	// so a's second fragment alone makes no message.
+	a.Write([]byte(type5a1 + "\n"))
+	time.Sleep(20 * time.Millisecond)
+	b.Write([]byte(type1 + "\n"))
+	r.waitFor(t, 1)
+	a.Write([]byte(type5a2 + "\n"))
+	b.Write([]byte(type1 + "\n"))
+	r.waitFor(t, 2)
+	mmsi, _, errs := r.snapshot()
+	if len(mmsi) != 2 || mmsi[0] != 371798000 || mmsi[1] != 371798000 {
+		t.Errorf("MMSIs %v, want b's two messages only", mmsi)
+	}
+	if len(errs) == 0 || !strings.Contains(errs[0], a.LocalAddr().String()) || !strings.Contains(errs[0], "lacks fragment 2") {
+		t.Errorf("errors %q, want a's fragment reported lost", errs)
+	}
+}

@@ -410,14 +410,20 @@ func (e *Engine) locateLine(i int, p s2.Point, ceM float64, loc *Location) {
 	// distance the agreement measures from this line (and the uncertainty circle, and
 	// minCoarseM), the point is far and the simplified line answers; otherwise its distance
 	// is a tight first bound for the search of the full line, which then looks at few
-	// pieces. The hint grid often shows at once that the point is near (the distance to the
-	// hinted piece bounds the distance to the line), and then the full line is searched
-	// straight away.
+	// pieces. The hint grid often shows at once that the point is near (from the distance
+	// of its cell's centre, or to the hinted piece, which bounds the distance to the line),
+	// and then the full line is searched straight away; or that it is far, and then the full
+	// line's hint is not looked at.
 	nearM := max(l.reachM+ceM, minCoarseM)
 	segs := &l.segs
 	var seg int
 	var ca s1.ChordAngle
-	if h := l.segs.hinted(loc.lat, loc.lon, p, s1.InfChordAngle()); float64(h) < nearChord(nearM) {
+	near := l.segs.hintNear(loc.lat, loc.lon, nearM)
+	var h s1.ChordAngle
+	if near >= 0 {
+		h = l.segs.hinted(loc.lat, loc.lon, p, s1.InfChordAngle())
+	}
+	if near > 0 || (near == 0 && float64(h) < nearChord(nearM)) {
 		seg, ca = l.segs.nearest(p, h)
 	} else {
 		segs = &l.coarse

@@ -34,6 +34,11 @@ type hintGrid struct {
 	minLon, minLat, step float64
 	nx, ny               int
 	cells                []int32
+	// distM is the estimated distance from each cell's centre to the line, and radiusM a
+	// bound on the distance from a centre to any point of its cell, so that a point's
+	// distance lies within distM ± (radiusM + the estimate's error).
+	distM   []float32
+	radiusM float64
 }
 
 // buildHint fills the grid over the box [minLon, maxLon] × [minLat, maxLat] with cells of
@@ -44,15 +49,45 @@ func (t *segIndex) buildHint(minLon, minLat, maxLon, maxLat, step float64) {
 	if len(t.nodes) == 0 || nx <= 0 || ny <= 0 || nx*ny > 1<<20 {
 		return
 	}
-	h := hintGrid{minLon: minLon, minLat: minLat, step: step, nx: nx, ny: ny, cells: make([]int32, nx*ny)}
+	h := hintGrid{minLon: minLon, minLat: minLat, step: step, nx: nx, ny: ny,
+		cells: make([]int32, nx*ny), distM: make([]float32, nx*ny),
+		// A degree of latitude or longitude is at most 111.7 km.
+		radiusM: step / 2 * math.Sqrt2 * 111700}
 	for y := 0; y < ny; y++ {
 		for x := 0; x < nx; x++ {
 			c := pointOf(lonLat{minLon + (float64(x)+0.5)*step, minLat + (float64(y)+0.5)*step})
-			seg, _ := t.nearest(c, s1.InfChordAngle())
+			seg, ca := t.nearest(c, s1.InfChordAngle())
 			h.cells[y*nx+x] = int32(max(seg, 0))
+			if seg >= 0 {
+				h.distM[y*nx+x] = float32(metresAlong(c, s2.Project(c, t.a[seg], t.b[seg]), ca))
+			}
 		}
 	}
 	t.hint = h
+}
+
+// hintNear tells from the grid alone whether the point is certainly within nearM metres of
+// the line (+1), certainly farther (-1), or either (0, also off the grid).
+func (t *segIndex) hintNear(lat, lon, nearM float64) int {
+	h := &t.hint
+	if h.cells == nil {
+		return 0
+	}
+	x := int((lon - h.minLon) / h.step)
+	y := int((lat - h.minLat) / h.step)
+	if x < 0 || y < 0 || x >= h.nx || y >= h.ny {
+		return 0
+	}
+	d := float64(h.distM[y*h.nx+x])
+	// float32 keeps about 7 digits: allow 1e-6 of the distance for its rounding.
+	slack := h.radiusM + estimateErrM(d) + 1e-6*d + 1
+	switch {
+	case d+slack < nearM:
+		return 1
+	case d-slack > nearM:
+		return -1
+	}
+	return 0
 }
 
 // hinted returns a first bound for nearest: just above the squared chord from p to the piece

@@ -23,6 +23,17 @@ func (f *Fuser) Merge(a, b string) (*Incident, error) {
 		ia, ib = ib, ia
 	}
 	f.forget(ib)
+	// A merged incident may span places no single report's circle covers: register it at
+	// every report's place, and let a new report join when it meets any of them.
+	ia.merged = true
+	for _, m := range ia.Members {
+		if !m.heard.bearing {
+			if c := cellOf(ia.Class, m.Observation.Lat, m.Observation.Lon); !slices.Contains(ia.cells, c) {
+				ia.cells = append(ia.cells, c)
+				f.grid[c] = append(f.grid[c], ia)
+			}
+		}
+	}
 	f.recent = slices.DeleteFunc(f.recent, func(inc *Incident) bool { return inc == ib })
 	// The analyst's decision stands over the automatic one: what was kept apart from either
 	// is kept apart from both, except the members now merged.

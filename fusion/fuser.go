@@ -197,7 +197,7 @@ func (f *Fuser) fits(inc *Incident, m *Member, cls string) (float64, *Fix, bool)
 	}
 	// Every member must be within the window of every other.
 	window := f.cfg.PointWindow
-	onlyBearings := m.heard.bearing && !inc.anchored
+	onlyBearings := m.heard.bearing && len(inc.cells) == 0
 	if onlyBearings {
 		window = f.cfg.AcousticWindow
 	}
@@ -208,18 +208,34 @@ func (f *Fuser) fits(inc *Incident, m *Member, cls string) (float64, *Fix, bool)
 		return 0, nil, false
 	}
 	score := 0.0
-	// Position reports: every uncertainty circle must meet the new one.
+	// Position reports: every uncertainty circle must meet the new one; in an incident an
+	// analyst merged, which may span several places, one of them must.
 	if !m.heard.bearing {
+		points, meets := 0, 0
+		nearest, farthest := math.Inf(1), 0.0
 		for _, x := range inc.Members {
 			if x.heard.bearing {
 				continue
 			}
+			points++
 			d := distanceM(o.Lat, o.Lon, x.Observation.Lat, x.Observation.Lon)
 			if d > o.CEm+x.Observation.CEm+f.cfg.MinGateM {
-				return 0, nil, false
+				if !inc.merged {
+					return 0, nil, false
+				}
+				continue
 			}
+			meets++
 			s := d * d / (m.heard.sd*m.heard.sd + x.heard.sd*x.heard.sd)
-			score = math.Max(score, s)
+			nearest, farthest = math.Min(nearest, s), math.Max(farthest, s)
+		}
+		switch {
+		case points > 0 && meets == 0:
+			return 0, nil, false
+		case inc.merged && meets > 0:
+			score = nearest
+		default:
+			score = farthest
 		}
 	}
 	if !inc.bearings && !m.heard.bearing {
@@ -287,10 +303,11 @@ func (f *Fuser) join(inc *Incident, m *Member, fix *Fix) {
 		if o.Time.After(inc.bEnd) {
 			inc.bEnd = o.Time
 		}
-	} else if !inc.anchored {
-		inc.anchored = true
-		inc.cell = cellOf(inc.Class, o.Lat, o.Lon)
-		f.grid[inc.cell] = append(f.grid[inc.cell], inc)
+	} else if len(inc.cells) == 0 || inc.merged {
+		if c := cellOf(inc.Class, o.Lat, o.Lon); !slices.Contains(inc.cells, c) {
+			inc.cells = append(inc.cells, c)
+			f.grid[c] = append(f.grid[c], inc)
+		}
 	}
 	f.update(inc, fix)
 }
@@ -480,17 +497,18 @@ func (f *Fuser) forget(inc *Incident) {
 			delete(f.byKey, m.key)
 		}
 	}
-	if inc.anchored {
-		cell := f.grid[inc.cell]
+	for _, c := range inc.cells {
+		cell := f.grid[c]
 		if i := slices.Index(cell, inc); i >= 0 {
 			cell = slices.Delete(cell, i, i+1)
 		}
 		if len(cell) == 0 {
-			delete(f.grid, inc.cell)
+			delete(f.grid, c)
 		} else {
-			f.grid[inc.cell] = cell
+			f.grid[c] = cell
 		}
 	}
+	inc.cells = nil
 }
 
 // Flush closes every open incident, handing each to OnClose, and returns them in order of

@@ -35,10 +35,12 @@ type Incident struct {
 	Sources    int     `json:"sources"`
 	Confidence float64 `json:"confidence"`
 
-	sources  map[string]int // source → members from it
-	apart    map[string]bool
-	anchored bool // registered in the grid at cell
-	cell     cellKey
+	sources map[string]int // source → members from it
+	apart   map[string]bool
+	// cells are the grid cells the incident is registered in: that of its first position
+	// report, and after an analyst's merge, those of all of them.
+	cells    []cellKey
+	merged   bool
 	bearings bool      // holds a bearing, so it is listed among recent acoustic incidents
 	bStart   time.Time // earliest and latest bearing member
 	bEnd     time.Time

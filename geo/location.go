@@ -47,7 +47,11 @@ func (s Side) String() string {
 // LineStatus is a point's relation to one line of the agreement.
 type LineStatus struct {
 	// DistanceM is the geodesic (WGS84) distance in metres from the point to the nearest point
-	// of the line.
+	// of the line. It is within 8 cm + 2e-6 of the distance of the exact value (under 1 m to
+	// 300 km), and exact where a zone's decision depended on it. For a point beyond every
+	// distance the agreement measures from the line (its widest band, plus the uncertainty)
+	// and more than 1 km away, it is measured to the line simplified to 50 m, so within about
+	// 50 m. It is NaN for coordinates Locate cannot place.
 	DistanceM float64
 	// Side is the side of the line the point is on.
 	Side Side

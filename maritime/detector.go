@@ -447,14 +447,23 @@ func (d *Detector) checkGap(v *vessel, p, f *fix, events []Event) []Event {
 }
 
 // checkZone reports a suspect vessel's stay in an exclusion or stand-off zone, once per stay.
+// A stay ends when the vessel has been out of the zone for PairPause, so that a vessel
+// along the boundary, whose positions fall in and out of it with their errors, makes one
+// stay and not one for every crossing.
 func (d *Detector) checkZone(v *vessel, f *fix, zone int, events []Event) []Event {
 	if zone < 0 {
-		v.zone, v.zoneDone = -1, false
+		if v.zone >= 0 && v.zoneOut == 0 {
+			v.zoneOut = f.t
+		}
+		if v.zone >= 0 && f.t-v.zoneOut > d.cfg.PairPause.Milliseconds() {
+			v.zone, v.zoneDone, v.zoneOut = -1, false, 0
+		}
 		return events
 	}
-	if v.zone != zone {
+	if v.zone != zone || (v.zoneOut != 0 && f.t-v.zoneOut > d.cfg.PairPause.Milliseconds()) {
 		v.zone, v.zoneSince, v.zoneEntered, v.zoneDone = zone, f.t, f.obs, false
 	}
+	v.zoneOut = 0
 	if v.zoneDone || !d.suspect(v, f.t) {
 		return events
 	}

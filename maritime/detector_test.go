@@ -141,14 +141,14 @@ func TestDetectorsOnSyntheticTracks(t *testing.T) {
 	unknown := ship{mmsi: 271000003}
 	tests := []struct {
 		name  string
-		build func(sc *script)
+		build func(t *testing.T, sc *script)
 		want  string // kinds of the events, in order
 		check func(t *testing.T, evs []Event)
 	}{
-		{"a merchant sailing the corridor raises nothing", func(sc *script) {
+		{"a merchant sailing the corridor raises nothing", func(t *testing.T, sc *script) {
 			sc.steady(merchant, 0, 6*time.Hour, 3*time.Minute, onRoute, 195, 12)
 		}, "", nil},
-		{"a warship entering the stand-off zone is reported once", func(sc *script) {
+		{"a warship entering the stand-off zone is reported once", func(t *testing.T, sc *script) {
 			p := sc.steady(warship, 0, time.Hour, 10*time.Minute, farOff, 270, 12)
 			sc.steady(warship, time.Hour+10*time.Minute, 2*time.Hour, 10*time.Minute, p, 195, 6)
 		}, "exclusion", func(t *testing.T, evs []Event) {
@@ -160,10 +160,26 @@ func TestDetectorsOnSyntheticTracks(t *testing.T) {
 				t.Errorf("explanation %q", e.Explanation)
 			}
 		}},
-		{"a merchant in the stand-off zone raises nothing", func(sc *script) {
+		{"a warship along the zone's boundary is one stay, however often it crosses", func(t *testing.T, sc *script) {
+			edge := zoneEdgeEast(t, offRoute, "corridor-standoff")
+			for i := 0; i < 24; i++ {
+				side := 90.0
+				if i%3 == 0 {
+					side = 270
+				}
+				*sc = append(*sc, warship.at(i, t0.Add(time.Duration(i)*10*time.Minute), move(edge, side, 600), 4))
+			}
+		}, "exclusion", nil},
+		{"a warship that leaves the zone for an hour and comes back is two stays", func(t *testing.T, sc *script) {
+			out := move(zoneEdgeEast(t, offRoute, "corridor-standoff"), 90, NauticalMileM)
+			sc.steady(warship, 0, 30*time.Minute, 10*time.Minute, offRoute, 0, 0.1)
+			sc.steady(warship, 40*time.Minute, time.Hour, 10*time.Minute, out, 0, 0.1)
+			sc.steady(warship, 150*time.Minute, 30*time.Minute, 10*time.Minute, offRoute, 0, 0.1)
+		}, "exclusion,exclusion", nil},
+		{"a merchant in the stand-off zone raises nothing", func(t *testing.T, sc *script) {
 			sc.steady(merchant, 0, 2*time.Hour, 3*time.Minute, offRoute, 180, 8)
 		}, "", nil},
-		{"an unidentified vessel counts once silent about itself for 15 minutes", func(sc *script) {
+		{"an unidentified vessel counts once silent about itself for 15 minutes", func(t *testing.T, sc *script) {
 			sc.steady(unknown, 0, time.Hour, 3*time.Minute, offRoute, 180, 8)
 		}, "exclusion", func(t *testing.T, evs []Event) {
 			if got := evs[0].End.Sub(t0); got != 15*time.Minute {
@@ -173,7 +189,7 @@ func TestDetectorsOnSyntheticTracks(t *testing.T) {
 				t.Errorf("stay starts %v, want %v", evs[0].Start, t0)
 			}
 		}},
-		{"a warship within 10 nm of a merchant in the corridor breaks the stand-off", func(sc *script) {
+		{"a warship within 10 nm of a merchant in the corridor breaks the stand-off", func(t *testing.T, sc *script) {
 			sc.steady(merchant, 0, time.Hour, 3*time.Minute, onRoute, 195, 0.5)
 			sc.steady(ship{track: "w2", military: true, party: "west"}, 5*time.Minute, time.Hour, 10*time.Minute, offRoute, 195, 0.5)
 		}, "exclusion,standoff", func(t *testing.T, evs []Event) {
@@ -185,11 +201,11 @@ func TestDetectorsOnSyntheticTracks(t *testing.T) {
 				t.Errorf("found at %v, want 5m0s", e.End.Sub(t0))
 			}
 		}},
-		{"a warship 15 nm from the corridor traffic keeps the stand-off", func(sc *script) {
+		{"a warship 15 nm from the corridor traffic keeps the stand-off", func(t *testing.T, sc *script) {
 			sc.steady(merchant, 0, time.Hour, 3*time.Minute, onRoute, 195, 0.5)
 			sc.steady(warship, 0, time.Hour, 10*time.Minute, farOff, 195, 0.5)
 		}, "", nil},
-		{"a spoofed position is one jump", func(sc *script) {
+		{"a spoofed position is one jump", func(t *testing.T, sc *script) {
 			sc.steady(merchant, 0, 30*time.Minute, 3*time.Minute, openSea, 0, 12)
 			*sc = append(*sc, merchant.at(100, t0.Add(31*time.Minute), seaEast, 12))
 			sc.steady(merchant, 33*time.Minute, 30*time.Minute, 3*time.Minute, move(openSea, 0, 12*knotMS*33*60), 0, 12)
@@ -199,16 +215,16 @@ func TestDetectorsOnSyntheticTracks(t *testing.T) {
 				t.Errorf("jump %+v", e)
 			}
 		}},
-		{"a ship that really moved is one jump, not two", func(sc *script) {
+		{"a ship that really moved is one jump, not two", func(t *testing.T, sc *script) {
 			sc.steady(merchant, 0, 30*time.Minute, 3*time.Minute, openSea, 0, 12)
 			sc.steady(merchant, 33*time.Minute, 30*time.Minute, 3*time.Minute, seaEast, 0, 12)
 		}, "jump", nil},
-		{"position noise between reports a second apart is no jump", func(sc *script) {
+		{"position noise between reports a second apart is no jump", func(t *testing.T, sc *script) {
 			for i := 0; i < 20; i++ {
 				*sc = append(*sc, merchant.at(i, t0.Add(time.Duration(i)*time.Second), move(openSea, float64(i*97%360), 30), 12))
 			}
 		}, "", nil},
-		{"a 13 h silence far from shore is a dark period", func(sc *script) {
+		{"a 13 h silence far from shore is a dark period", func(t *testing.T, sc *script) {
 			p := sc.steady(merchant, 0, time.Hour, 3*time.Minute, openSea, 0, 10)
 			sc.steady(merchant, 14*time.Hour, time.Hour, 3*time.Minute, move(p, 0, 5000), 0, 10)
 		}, "dark", func(t *testing.T, evs []Event) {
@@ -216,29 +232,29 @@ func TestDetectorsOnSyntheticTracks(t *testing.T) {
 				t.Errorf("dark from %v to %v, want 1h to 14h", e.Start.Sub(t0), e.End.Sub(t0))
 			}
 		}},
-		{"an 11 h silence is not", func(sc *script) {
+		{"an 11 h silence is not", func(t *testing.T, sc *script) {
 			p := sc.steady(merchant, 0, time.Hour, 3*time.Minute, openSea, 0, 10)
 			sc.steady(merchant, 12*time.Hour, time.Hour, 3*time.Minute, move(p, 0, 5000), 0, 10)
 		}, "", nil},
-		{"a silence near the coast is not", func(sc *script) {
+		{"a silence near the coast is not", func(t *testing.T, sc *script) {
 			sc.steady(merchant, 0, time.Hour, 3*time.Minute, nearCoas, 180, 0.1)
 			sc.steady(merchant, 20*time.Hour, time.Hour, 3*time.Minute, nearCoas, 180, 0.1)
 		}, "", nil},
-		{"five hours at 1 kn far from shore is loitering, reported at four", func(sc *script) {
+		{"five hours at 1 kn far from shore is loitering, reported at four", func(t *testing.T, sc *script) {
 			sc.steady(merchant, 0, 5*time.Hour, 3*time.Minute, openSea, 90, 1)
 		}, "loitering", func(t *testing.T, evs []Event) {
 			if e := evs[0]; e.End.Sub(t0) != 4*time.Hour || !e.Start.Equal(t0) || distanceM(e.Lat, e.Lon, openSea[0], openSea[1]) > 5000 {
 				t.Errorf("loitering %+v", e)
 			}
 		}},
-		{"three hours slow is not loitering", func(sc *script) {
+		{"three hours slow is not loitering", func(t *testing.T, sc *script) {
 			sc.steady(merchant, 0, 3*time.Hour, 3*time.Minute, openSea, 90, 1)
 			sc.steady(merchant, 3*time.Hour+3*time.Minute, 3*time.Hour, 3*time.Minute, move(openSea, 90, 1*knotMS*3*3600), 90, 10)
 		}, "", nil},
-		{"slow near the coast is not loitering", func(sc *script) {
+		{"slow near the coast is not loitering", func(t *testing.T, sc *script) {
 			sc.steady(merchant, 0, 6*time.Hour, 3*time.Minute, nearCoas, 90, 0.2)
 		}, "", nil},
-		{"two ships together for three hours at sea meet, reported at two", func(sc *script) {
+		{"two ships together for three hours at sea meet, reported at two", func(t *testing.T, sc *script) {
 			sc.steady(merchant, 0, 3*time.Hour, 3*time.Minute, openSea, 90, 0.3)
 			sc.steady(merchant2, time.Minute, 3*time.Hour, 3*time.Minute, move(openSea, 0, 200), 90, 0.3)
 		}, "encounter", func(t *testing.T, evs []Event) {
@@ -247,11 +263,11 @@ func TestDetectorsOnSyntheticTracks(t *testing.T) {
 				t.Errorf("encounter %+v", e)
 			}
 		}},
-		{"two ships 800 m apart do not meet", func(sc *script) {
+		{"two ships 800 m apart do not meet", func(t *testing.T, sc *script) {
 			sc.steady(merchant, 0, 3*time.Hour, 3*time.Minute, openSea, 90, 0.3)
 			sc.steady(merchant2, time.Minute, 3*time.Hour, 3*time.Minute, move(openSea, 0, 800), 90, 0.3)
 		}, "", nil},
-		{"two ships together at an anchorage do not meet", func(sc *script) {
+		{"two ships together at an anchorage do not meet", func(t *testing.T, sc *script) {
 			sc.steady(merchant, 0, 3*time.Hour, 3*time.Minute, elsewher, 90, 0.3)
 			sc.steady(merchant2, time.Minute, 3*time.Hour, 3*time.Minute, move(elsewher, 0, 200), 90, 0.3)
 		}, "", nil},
@@ -260,7 +276,7 @@ func TestDetectorsOnSyntheticTracks(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			d := newDetector(t, Config{Anchorages: [][2]float64{move(elsewher, 45, 3000)}})
 			var sc script
-			tt.build(&sc)
+			tt.build(t, &sc)
 			evs := run(d, sc)
 			if got := kinds(evs); got != tt.want {
 				for _, e := range evs {
@@ -273,6 +289,34 @@ func TestDetectorsOnSyntheticTracks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// zoneEdgeEast returns the point due east of p where zone's boundary is, to within a metre.
+func zoneEdgeEast(t *testing.T, p [2]float64, zone string) [2]float64 {
+	t.Helper()
+	d := newDetector(t, Config{})
+	zi := -1
+	for i, z := range d.zones {
+		if z.ID == zone {
+			zi = i
+		}
+	}
+	if zi < 0 {
+		t.Fatalf("no zone %q", zone)
+	}
+	lo, hi := 0.0, 100e3
+	if d.eng.ZoneDepthM(zi, p[0], p[1]) < 0 {
+		t.Fatalf("%v is outside %s", p, zone)
+	}
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if q := move(p, 90, mid); d.eng.ZoneDepthM(zi, q[0], q[1]) > 0 {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return move(p, 90, lo)
 }
 
 func TestOpenSeaPlacesAreFarFromShore(t *testing.T) {

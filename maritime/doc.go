@@ -24,7 +24,8 @@
 // newest positions of the vessels near it:
 //
 //   - exclusion: a military or unknown vessel inside (or, within its position's
-//     uncertainty, possibly inside) a zone of kind exclusion or standoff; once per stay.
+//     uncertainty, possibly inside) a zone of kind exclusion or standoff; once per stay, a
+//     stay ending when the vessel has been out of the zone for PairPause.
 //   - standoff: a military or unknown vessel within StandoffM of a vessel whose newest
 //     position is in a corridor zone, the two positions at most PairMaxAge apart in time;
 //     once per pair until they have been apart for PairPause.

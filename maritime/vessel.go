@@ -33,12 +33,13 @@ type vessel struct {
 	head int   // where the next position goes
 	n    int   // positions held
 
-	// Exclusion zones: the zone the vessel is in (-1: none), since when, and whether that
-	// stay has been reported.
+	// Exclusion zones: the zone of the vessel's stay (-1: none), since when, and whether
+	// that stay has been reported.
 	zone        int
 	zoneSince   int64
 	zoneEntered string // the observation of the first position in the zone
 	zoneDone    bool
+	zoneOut     int64 // when the vessel was first seen out of the zone since; 0: in it
 
 	// Loitering: the start of the current slow run far from shore (0: none), the sums for
 	// its mean position, and whether it has been reported.

@@ -530,3 +530,21 @@ func TestServeUDPForgetsTheQuietestSenderPastMaxSenders(t *testing.T) {
 		t.Errorf("errors %q, want a's fragment reported lost", errs)
 	}
 }
+
+// A server takes AIS from a receiver's UDP datagrams and turns position reports into
+// observations; the Handler runs on one goroutine, so one Vessels serves the whole feed.
+func ExampleListenUDP() {
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	vessels := &Vessels{DefaultSource: "ais-udp"}
+	var stats FeedStats
+	err := ListenUDP(ctx, "127.0.0.1:0", func(m *Message, at time.Time) {
+		if o, ok := vessels.Observe(m, at); ok {
+			_ = o // submit o to the ingest pipeline, and to a maritime.Detector
+		}
+	}, FeedOptions{Stats: &stats, OnError: func(err error) { /* log it */ }})
+	if err != nil {
+		panic(err)
+	}
+	// Output:
+}

@@ -333,6 +333,7 @@ func TestAccuracyAgainstSimulatedTruth(t *testing.T) {
 		{"seed 5, rate 5", sim.Config{Hours: 24, Seed: 5, Rate: 5}, false},
 		{"seed 6, launches heard", sim.Config{Hours: 24, Seed: 6}, true},
 		{"seed 7, launches, 74 sensors", sim.Config{Hours: 24, Seed: 7, Sensors: 74}, true},
+		{"seed 8, rate 20", sim.Config{Hours: 24, Seed: 8, Rate: 20}, false},
 	}
 	var table strings.Builder
 	fmt.Fprintf(&table, "\n%-30s %5s %5s %6s %6s | %5s %5s %6s %6s %5s %5s %5s | %5s %5s %6s %5s %5s\n",

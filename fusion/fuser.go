@@ -241,6 +241,20 @@ func (f *Fuser) fits(inc *Incident, m *Member, cls string) (float64, *Fix, bool)
 	if !inc.bearings && !m.heard.bearing {
 		return score, nil, true
 	}
+	// Before fitting, the cheap test of reach: a source that two reporters heard or saw is
+	// within range of both.
+	for _, x := range inc.Members {
+		reach := o.CEm + x.Observation.CEm
+		if m.heard.bearing {
+			reach += f.cfg.MaxRangeM
+		}
+		if x.heard.bearing {
+			reach += f.cfg.MaxRangeM
+		}
+		if distanceM(o.Lat, o.Lon, x.Observation.Lat, x.Observation.Lon) > reach {
+			return 0, nil, false
+		}
+	}
 	// Fire with a bearing involved: the joint fit, arrival times included, must hold
 	// together and bring no more than Gate to χ².
 	ms := f.scratch[:0]

@@ -1,0 +1,84 @@
+package fusion_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	truce "github.com/truce-project/truce"
+	"github.com/truce-project/truce/fusion"
+	"github.com/truce-project/truce/sim"
+)
+
+// day20 is a simulated day of notional-east at rate 20 (about 100,000 observations), with the
+// findings the judge raised on each, generated once.
+var day20 = struct {
+	sync.Once
+	obs      []truce.Observation
+	findings [][]truce.Finding
+}{}
+
+func loadDay20(b *testing.B) {
+	day20.Do(func() {
+		j := loadJudge(b)
+		s, err := sim.New(j, sim.Config{Hours: 24, Seed: 1, Rate: 20})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for o := range s.Observations() {
+			day20.obs = append(day20.obs, o)
+			day20.findings = append(day20.findings, j.Judge(&o, nil))
+		}
+	})
+}
+
+// BenchmarkFuseDay fuses the whole day; it reports the time per observation and the share of
+// the day's observations fusion takes up (the rest are vessel tracks, which it skips).
+func BenchmarkFuseDay(b *testing.B) {
+	loadDay20(b)
+	fused := 0
+	for _, o := range day20.obs {
+		if o.Kind != "sea.vessel" {
+			fused++
+		}
+	}
+	var incidents int
+	b.ResetTimer()
+	start := time.Now()
+	for b.Loop() {
+		incidents = 0
+		f := fusion.New(loadJudge(b).Agreement(), loadJudge(b).Engine(), fusion.Config{OnClose: func(*fusion.Incident) { incidents++ }})
+		for i, o := range day20.obs {
+			if _, err := f.Add(o, day20.findings[i]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		f.Flush()
+	}
+	per := time.Since(start) / time.Duration(b.N)
+	b.ReportMetric(float64(len(day20.obs)), "obs/day")
+	b.ReportMetric(float64(fused), "fused/day")
+	b.ReportMetric(float64(incidents), "incidents/day")
+	b.ReportMetric(per.Seconds(), "s/day")
+	b.ReportMetric(float64(per.Microseconds())/float64(len(day20.obs)), "µs/obs")
+	b.ReportMetric(float64(per.Microseconds())/float64(fused), "µs/fused-obs")
+}
+
+// TestFuseDayWithinFiveSeconds holds a day of rate 20 to the budget: under 5 seconds.
+func TestFuseDayWithinFiveSeconds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates a day of 100,000 observations")
+	}
+	res := testing.Benchmark(BenchmarkFuseDay)
+	if res.N == 0 {
+		t.Fatal("benchmark did not run")
+	}
+	perDay := res.T / time.Duration(res.N)
+	t.Logf("%d observations a day fused in %v (%v per observation)", len(day20.obs), perDay, perDay/time.Duration(len(day20.obs)))
+	if len(day20.obs) < 90000 {
+		t.Errorf("the day has %d observations; want about 100,000", len(day20.obs))
+	}
+	if perDay > 5*time.Second {
+		t.Errorf("fusing a day took %v; want under 5 s", perDay)
+	}
+}

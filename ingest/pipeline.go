@@ -213,6 +213,12 @@ func (p *Pipeline) write() {
 	}
 }
 
+func (p *Pipeline) isClosed() bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.closed
+}
+
 // Close stops accepting batches, waits until every queued batch is stored, and stops the
 // writer. The store is the caller's to close afterwards.
 func (p *Pipeline) Close() error {

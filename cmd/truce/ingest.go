@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	truce "github.com/truce-project/truce"
+	"github.com/truce-project/truce/ais"
 	"github.com/truce-project/truce/decode"
 	"github.com/truce-project/truce/ingest"
 	"github.com/truce-project/truce/rules"
@@ -166,6 +169,10 @@ func readObservationsProgress(name, format string, bar *progressbar.ProgressBar,
 		return err
 	}
 	defer file.Close()
+	if f == "" && isAISFile(name) {
+		r := progressbar.NewReader(file, bar)
+		return readAIS(&r, sourceName(name), h)
+	}
 	if f == "" {
 		if f, err = decode.FormatOfFile(name); err != nil {
 			return err
@@ -258,4 +265,65 @@ func postBatch(ctx context.Context, client *http.Client, base, token string, bat
 		}
 		return reply.Accepted, reply.Duplicates, rejected, nil
 	}
+}
+
+// isAISFile tells NMEA files of AIS sentences by their extension.
+func isAISFile(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".nmea", ".aivdm", ".ais":
+		return true
+	}
+	return false
+}
+
+// readAIS decodes AIS sentences and hands each vessel position report to h as an
+// observation. A report takes its time from its NMEA 4 tag block (c:); one without a time
+// cannot be placed in the record and is reported as such. Bad sentences are reported with
+// their line.
+func readAIS(r io.Reader, source string, h decode.Handler) error {
+	vessels := &ais.Vessels{DefaultSource: source}
+	d := &ais.Decoder{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	var line int64
+	for sc.Scan() {
+		line++
+		text := bytes.TrimSpace(sc.Bytes())
+		if len(text) == 0 {
+			continue
+		}
+		m, err := d.Decode(line, text)
+		if err != nil {
+			msg := strings.TrimPrefix(err.Error(), fmt.Sprintf("line %d: ", line))
+			if herr := h(int(line), nil, &decode.RecordError{Line: int(line), Msg: msg}); herr != nil {
+				return herr
+			}
+			continue
+		}
+		if m == nil {
+			continue // a fragment of a message still incomplete
+		}
+		o, ok := vessels.Observe(m, time.Time{})
+		if !ok {
+			if isPositionReport(m.Type) {
+				rerr := &decode.RecordError{Line: int(line), Msg: "a position report with no time: give sentences an NMEA 4 tag block with c: (the time of reception)"}
+				if err := h(int(line), nil, rerr); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if err := h(int(line), &o, nil); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+func isPositionReport(t uint8) bool {
+	switch t {
+	case 1, 2, 3, 9, 18, 19, 27:
+		return true
+	}
+	return false
 }

@@ -17,15 +17,28 @@ import (
 	"github.com/truce-project/truce/cot"
 )
 
-// message is one event ready to write, in both encodings, shared by every client it is sent
-// to. frame is nil for an event TAK protocol cannot carry; such an event reaches only XML
-// clients.
+// message is one or more events ready to write, in both encodings, shared by every client
+// it is sent to. frame is nil for an event TAK protocol cannot carry; such an event reaches
+// only XML clients. A relayed batch of positions is in relay instead, each item written to
+// every client but the one it came from.
 type message struct {
 	xml   []byte
 	frame []byte
+	relay []relayItem
 	// switchToProto: the writer writes this message in XML and everything after it in TAK
 	// protocol version 1 (the answer that grants a client's request).
 	switchToProto bool
+}
+
+// relayItem is a position and the client it came from.
+type relayItem struct {
+	from *client
+	m    *message
+}
+
+func (m *message) append(xml, frame []byte) {
+	m.xml = append(m.xml, xml...)
+	m.frame = append(m.frame, frame...)
 }
 
 func newMessage(e *cot.Event) (*message, error) {
@@ -100,13 +113,23 @@ func (c *client) finish() {
 	c.s.st.undelivered.Add(c.undelivered.Load())
 }
 
-// writeLoop writes queued messages, as many as are waiting in one write, until the
-// connection ends or the client is cut.
+// writeLoop writes queued messages until the connection ends or the client is cut. It
+// wakes on the first message, lets more gather for Options.FlushDelay, and writes them all
+// at once: with a thousand devices each position goes to every one of them, and one write
+// and one wake-up per message would cost more than everything else the server does.
 func (c *client) writeLoop() {
 	defer close(c.writerDone)
 	bw := bufio.NewWriterSize(c.conn, 32<<10)
 	proto := false
-	write := func(m *message) error {
+	var write func(m *message) error
+	write = func(m *message) error {
+		for _, it := range m.relay {
+			if it.from != c {
+				if err := write(it.m); err != nil {
+					return err
+				}
+			}
+		}
 		b := m.xml
 		if proto {
 			b = m.frame
@@ -120,56 +143,73 @@ func (c *client) writeLoop() {
 		_, err := bw.Write(b)
 		return err
 	}
+	gather := time.NewTimer(time.Hour)
+	gather.Stop()
 	for {
+		var m *message
 		select {
 		case <-c.done:
 			return
 		case <-c.cut:
 			c.sendNotice(bw, proto, true)
 			return
-		case m := <-c.q:
-			c.conn.SetWriteDeadline(time.Now().Add(c.s.opt.WriteTimeout))
+		case m = <-c.q:
+		}
+		if d := c.s.opt.FlushDelay; d > 0 && !m.switchToProto {
+			gather.Reset(d)
 			select {
+			case <-gather.C:
+			case <-c.done:
+				return
 			case <-c.cut:
-				// Cut since the select above: its shorter deadline may have been
-				// overwritten just now.
 				c.undelivered.Add(1)
 				c.sendNotice(bw, proto, true)
 				return
+			}
+		}
+		c.conn.SetWriteDeadline(time.Now().Add(c.s.opt.WriteTimeout))
+		select {
+		case <-c.cut:
+			// Cut since the select above: its shorter deadline may have been overwritten
+			// just now.
+			c.undelivered.Add(1)
+			c.sendNotice(bw, proto, true)
+			return
+		default:
+		}
+		err := write(m)
+		// Everything queued now, but no more than the queue holds, so that a client that
+		// is fed as fast as it is written still gets a flush.
+	drain:
+		for n := cap(c.q); err == nil && n > 0; n-- {
+			select {
+			case m = <-c.q:
+				err = write(m)
 			default:
+				break drain
 			}
-			err := write(m)
-		drain:
-			for n := 0; err == nil && n < 1024; n++ {
-				select {
-				case m = <-c.q:
-					err = write(m)
-				default:
-					break drain
-				}
-			}
-			if err == nil {
-				err = bw.Flush()
-			}
-			if err != nil {
-				select {
-				case <-c.done: // the reader ended the connection
-				case <-c.cut:
-					// The write broke off inside a message: a notice now would not parse.
-					c.sendNotice(bw, proto, false)
-					return
-				default:
-					if errors.Is(err, os.ErrDeadlineExceeded) {
-						c.s.st.cut.Add(1)
-						c.log.Warn("tak: client took no data for too long; disconnecting it", "write_timeout", c.s.opt.WriteTimeout, "queued", len(c.q))
-					} else {
-						c.log.Debug("tak: write", "err", err)
-					}
-				}
-				c.undelivered.Add(int64(len(c.q)))
-				c.conn.Close()
+		}
+		if err == nil {
+			err = bw.Flush()
+		}
+		if err != nil {
+			select {
+			case <-c.done: // the reader ended the connection
+			case <-c.cut:
+				// The write broke off inside a message: a notice now would not parse.
+				c.sendNotice(bw, proto, false)
 				return
+			default:
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					c.s.st.cut.Add(1)
+					c.log.Warn("tak: client took no data for too long; disconnecting it", "write_timeout", c.s.opt.WriteTimeout, "queued", len(c.q))
+				} else {
+					c.log.Debug("tak: write", "err", err)
+				}
 			}
+			c.undelivered.Add(int64(len(c.q)))
+			c.conn.Close()
+			return
 		}
 	}
 }

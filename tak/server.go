@@ -34,6 +34,10 @@ type Options struct {
 	IdleTimeout time.Duration
 	// WriteTimeout cuts a client whose socket takes no data for this long (default 10 s).
 	WriteTimeout time.Duration
+	// FlushDelay is how long a client's writer lets messages gather before it writes them
+	// (default 20 ms): the price of a thousand devices' positions fanned out to each other
+	// in a few writes a second rather than one per message. Negative: write at once.
+	FlushDelay time.Duration
 	// HandshakeTimeout bounds the TLS handshake (default 10 s).
 	HandshakeTimeout time.Duration
 	// FindingStale is how long after it is sent a finding's marker goes stale (default 6 h).
@@ -64,6 +68,9 @@ func (o *Options) defaults() {
 	}
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = 10 * time.Second
+	}
+	if o.FlushDelay == 0 {
+		o.FlushDelay = 20 * time.Millisecond
 	}
 	if o.HandshakeTimeout <= 0 {
 		o.HandshakeTimeout = 10 * time.Second
@@ -125,6 +132,9 @@ type Server struct {
 	// clients is the fan-out list, replaced whole on every change so that fan-out reads it
 	// without a lock.
 	clients atomic.Pointer[[]*client]
+
+	relayMu      sync.Mutex
+	relayPending []relayItem
 
 	nextID     atomic.Uint64
 	handlers   sync.WaitGroup
@@ -310,28 +320,44 @@ func (s *Server) unregister(c *client) {
 	s.clients.Store(&list)
 }
 
-// relayPosition sends a monitor's position to the other monitors, never to a liaison.
+// relayPosition queues a monitor's position for the other monitors, never for a liaison.
+// Positions are relayed in batches, one every FlushDelay: with a thousand devices every
+// position goes to every device, and one queued message per batch rather than per position
+// keeps the cost of the fan-out and the depth of the queues a few tens of times smaller.
 func (s *Server) relayPosition(from *client, m *message) {
 	s.st.positions.Add(1)
+	s.relayMu.Lock()
+	s.relayPending = append(s.relayPending, relayItem{from: from, m: m})
+	first := len(s.relayPending) == 1
+	s.relayMu.Unlock()
+	if first {
+		if s.opt.FlushDelay > 0 {
+			time.AfterFunc(s.opt.FlushDelay, s.flushRelay)
+		} else {
+			s.flushRelay()
+		}
+	}
+}
+
+func (s *Server) flushRelay() {
+	s.relayMu.Lock()
+	batch := s.relayPending
+	s.relayPending = nil
+	s.relayMu.Unlock()
+	if len(batch) == 0 {
+		return
+	}
+	m := &message{relay: batch}
 	for _, c := range *s.clients.Load() {
-		if c != from && c.ident.Role == truce.RoleMonitor {
+		if c.ident.Role == truce.RoleMonitor {
 			c.offer(m)
 		}
 	}
 }
 
-// publishFinding sends a finding's marker to every monitor, and to the liaisons of the
-// party it is attributed to: the rule of the HTTP API.
-func (s *Server) publishFinding(f *truce.Finding, m *message) {
-	s.st.findings.Add(1)
-	for _, c := range *s.clients.Load() {
-		if c.ident.Role == truce.RoleMonitor || c.ident.Role == truce.RoleLiaison && f.Party == c.ident.Party {
-			c.offer(m)
-		}
-	}
-}
-
-// follow publishes the findings of every event the pipeline stores from now on.
+// follow publishes the findings of every event the pipeline stores from now on: each batch
+// the feed hands over goes to every monitor as one message, and to the liaisons of each
+// party as one message holding that party's findings, the rule of the HTTP API.
 func (s *Server) follow() {
 	defer close(s.followDone)
 	feed := s.opt.Pipe.Feed()
@@ -361,29 +387,60 @@ func (s *Server) follow() {
 			}
 		}
 		buf = events
-		now := time.Now()
-		for i := range events {
-			ev := &events[i]
-			ce := 0.0
-			if ev.Observation != nil {
-				ce = ev.Observation.CEm
-			}
-			for j := range ev.Findings {
-				f := &ev.Findings[j]
-				m, err := newMessage(FindingEvent(f, ce, now, s.opt.FindingStale))
-				if err != nil {
-					s.log.Error("tak: finding cannot be written as CoT", "finding", f.ID, "err", err)
-					continue
-				}
-				s.publishFinding(f, m)
-			}
-			last = ev.Seq
-		}
-		if len(events) > 0 {
+		s.publish(events)
+		if n := len(events); n > 0 {
+			last = events[n-1].Seq
 			continue
 		}
 		if _, more := feed.Wait(s.ctx, last); !more {
 			return
+		}
+	}
+}
+
+// publish sends the findings of events.
+func (s *Server) publish(events []truce.Event) {
+	now := time.Now()
+	all := &message{}
+	byParty := map[string]*message{}
+	for i := range events {
+		ev := &events[i]
+		ce := 0.0
+		if ev.Observation != nil {
+			ce = ev.Observation.CEm
+		}
+		for j := range ev.Findings {
+			f := &ev.Findings[j]
+			e := FindingEvent(f, ce, now, s.opt.FindingStale)
+			frame, err := cot.AppendFrame(nil, e)
+			if err != nil {
+				s.log.Error("tak: finding cannot be written as CoT", "finding", f.ID, "err", err)
+				continue
+			}
+			xml := cot.AppendXML(nil, e)
+			all.append(xml, frame)
+			if f.Party != "" {
+				pm := byParty[f.Party]
+				if pm == nil {
+					pm = &message{}
+					byParty[f.Party] = pm
+				}
+				pm.append(xml, frame)
+			}
+			s.st.findings.Add(1)
+		}
+	}
+	if len(all.xml) == 0 {
+		return
+	}
+	for _, c := range *s.clients.Load() {
+		switch c.ident.Role {
+		case truce.RoleMonitor:
+			c.offer(all)
+		case truce.RoleLiaison:
+			if pm := byParty[c.ident.Party]; pm != nil {
+				c.offer(pm)
+			}
 		}
 	}
 }

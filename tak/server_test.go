@@ -252,7 +252,9 @@ func TestIdleClientsAreDropped(t *testing.T) {
 // TestSlowClientIsCutOthersAreNot: a device that stops reading is cut once its queue is full,
 // the messages it missed are counted and logged, and a device that reads gets every one.
 func TestSlowClientIsCutOthersAreNot(t *testing.T) {
-	h := newHarness(t, Options{QueueLen: 256, WriteTimeout: 30 * time.Second})
+	// Positions are relayed in batches, one every FlushDelay: a queue of 16 batches is 320
+	// ms of positions.
+	h := newHarness(t, Options{QueueLen: 16, WriteTimeout: 30 * time.Second})
 	sender, fast := dialTCP(t, h), dialTCP(t, h)
 	sender.negotiate()
 	fast.negotiate()
@@ -286,7 +288,7 @@ func TestSlowClientIsCutOthersAreNot(t *testing.T) {
 		e.Detail.Remarks = &cot.Remarks{Text: pad}
 		sender.send(e)
 		if i%50 == 49 {
-			time.Sleep(2 * time.Millisecond) // a device's pace, not a flood
+			time.Sleep(25 * time.Millisecond) // about a batch at a time
 		}
 	}
 	if got := <-done; got != n {

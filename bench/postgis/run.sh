@@ -23,10 +23,11 @@ echo "$out" | awk '
 		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
 		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 	}
-	/^BenchmarkContains\// { split($1, n, "[/-]"); ours[n[2]] = ours[n[2]] " " $3 }
+	function polygon(name,   n) { split(name, n, "/"); sub(/-[0-9]+$/, "", n[2]); return n[2] }
+	/^BenchmarkContains\// { k = polygon($1); ours[k] = ours[k] " " $3 }
 	/^BenchmarkPostGISContains\// {
-		split($1, n, "[/-]")
-		for (i = 2; i < NF; i++) if ($(i + 1) == "ns/point") pg[n[2]] = pg[n[2]] " " $i
+		k = polygon($1)
+		for (i = 2; i < NF; i++) if ($(i + 1) == "ns/point") pg[k] = pg[k] " " $i
 	}
 	END {
 		for (k in ours) if (k in pg) {

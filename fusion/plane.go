@@ -22,7 +22,8 @@ func newPlane(lat, lon float64) plane {
 	w := math.Sqrt(1 - wgs84E2*s*s)
 	n := wgs84A / w                           // prime vertical radius
 	m := wgs84A * (1 - wgs84E2) / (w * w * w) // meridian radius
-	return plane{lat0: lat, lon0: lon, kE: n * math.Cos(lat*deg) * deg, kN: m * deg}
+	// Within a metre of a pole a degree of longitude is kept at a millimetre, not zero.
+	return plane{lat0: lat, lon0: lon, kE: math.Max(n*math.Cos(lat*deg)*deg, 1e-3), kN: m * deg}
 }
 
 // xy maps lat, lon to east and north metres.

@@ -39,8 +39,27 @@ func compileCondition(expr string) (cel.Program, error) {
 	if !ast.OutputType().IsExactType(types.BoolType) {
 		return nil, fmt.Errorf("the condition yields %s, want a bool", ast.OutputType())
 	}
-	// Limit cost so that a pathological condition cannot stall the pipeline.
-	return conditionEnv.Program(ast, cel.EvalOptions(cel.OptOptimize), cel.CostLimit(10_000))
+	// Only a comprehension (the macros all, exists, exists_one, map, filter) can make a
+	// condition's cost grow with the size of an observation's attributes, which come from
+	// outside: such conditions get a cost limit, so that a pathological input cannot stall the
+	// pipeline. The others run without one, since tracking cost costs more allocations than
+	// the rest of the evaluation.
+	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
+	if hasComprehension(expr) {
+		opts = append(opts, cel.CostLimit(100_000))
+	}
+	return conditionEnv.Program(ast, opts...)
+}
+
+// hasComprehension reports whether expr may use one of CEL's comprehension macros. It errs on
+// the side of yes: a string literal that merely contains ".all(" also counts.
+func hasComprehension(expr string) bool {
+	for _, m := range []string{".all(", ".exists(", ".exists_one(", ".map(", ".filter("} {
+		if strings.Contains(expr, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // activation exposes an observation to CEL without building a map per evaluation.

@@ -31,6 +31,7 @@ func (j *Judge) finding(r *rule, o *truce.Observation, loc *geo.Location, status
 		Agreement:   a.Hash,
 	}
 	var b strings.Builder
+	b.Grow(320)
 	b.WriteString(o.Kind)
 	if zone >= 0 {
 		z := &a.Zones[zone]
@@ -42,9 +43,9 @@ func (j *Judge) finding(r *rule, o *truce.Observation, loc *geo.Location, status
 			b.WriteString(" possibly inside ")
 			b.WriteString(z.Name)
 			b.WriteString(" (position ±")
-			b.WriteString(distanceText(o.CEm))
+			writeDistance(&b, (o.CEm))
 			b.WriteString(", ")
-			b.WriteString(distanceText(math.Abs(depth)))
+			writeDistance(&b, (math.Abs(depth)))
 			if depth >= 0 {
 				b.WriteString(" inside its boundary)")
 			} else {
@@ -52,7 +53,7 @@ func (j *Judge) finding(r *rule, o *truce.Observation, loc *geo.Location, status
 			}
 		} else {
 			b.WriteByte(' ')
-			b.WriteString(distanceText(math.Max(depth, 0)))
+			writeDistance(&b, (math.Max(depth, 0)))
 			b.WriteString(" inside ")
 			b.WriteString(z.Name)
 		}
@@ -83,17 +84,17 @@ func (j *Judge) finding(r *rule, o *truce.Observation, loc *geo.Location, status
 		case ls.DistanceM < 0.5:
 			b.WriteString("on ")
 		case party != "" && ls.SideCertain:
-			b.WriteString(distanceText(ls.DistanceM))
+			writeDistance(&b, (ls.DistanceM))
 			b.WriteString(" on ")
 			b.WriteString(a.PartyName(party))
 			b.WriteString("'s side of ")
 		case ls.Side != geo.SideNone && ls.SideCertain:
-			b.WriteString(distanceText(ls.DistanceM))
+			writeDistance(&b, (ls.DistanceM))
 			b.WriteString(" to the ")
 			b.WriteString(ls.Side.String())
 			b.WriteString(" of ")
 		default:
-			b.WriteString(distanceText(ls.DistanceM))
+			writeDistance(&b, (ls.DistanceM))
 			b.WriteString(" from ")
 		}
 		b.WriteString(ln.Name)
@@ -228,16 +229,19 @@ func number(attrs map[string]any, key string) (float64, bool) {
 	return v, ok && !math.IsNaN(v) && !math.IsInf(v, 0)
 }
 
-// distanceText writes metres for a person: "350 m", "3.2 km", "41 km".
-func distanceText(m float64) string {
+// writeDistance writes metres for a person: "350 m", "3.2 km", "41 km".
+func writeDistance(b *strings.Builder, m float64) {
+	var buf [32]byte
+	var out []byte
 	switch {
 	case m < 1000:
-		return strconv.FormatFloat(math.Round(m), 'f', 0, 64) + " m"
+		out = append(strconv.AppendFloat(buf[:0], math.Round(m), 'f', 0, 64), " m"...)
 	case m < 100_000:
-		return strconv.FormatFloat(m/1000, 'f', 1, 64) + " km"
+		out = append(strconv.AppendFloat(buf[:0], m/1000, 'f', 1, 64), " km"...)
 	default:
-		return strconv.FormatFloat(m/1000, 'f', 0, 64) + " km"
+		out = append(strconv.AppendFloat(buf[:0], m/1000, 'f', 0, 64), " km"...)
 	}
+	b.Write(out)
 }
 
 // diskFractionInside is the share of a disk of radius r whose centre lies depth metres inside

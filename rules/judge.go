@@ -279,11 +279,8 @@ func (j *Judge) suspended(r *rule, o *truce.Observation, loc *geo.Location) bool
 
 // FindingID is the stable id of the finding of rule on observation id from source.
 func FindingID(source, observation, rule string) string {
-	h := sha256.New()
-	h.Write([]byte(source))
-	h.Write([]byte{0})
-	h.Write([]byte(observation))
-	h.Write([]byte{0})
-	h.Write([]byte(rule))
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	var stack [256]byte
+	in := append(append(append(append(append(stack[:0], source...), 0), observation...), 0), rule...)
+	sum := sha256.Sum256(in)
+	return hex.EncodeToString(sum[:16])
 }

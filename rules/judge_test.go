@@ -15,6 +15,7 @@ import (
 	truce "github.com/truce-project/truce"
 	"github.com/truce-project/truce/agreement"
 	"github.com/truce-project/truce/decode"
+	"github.com/truce-project/truce/internal/cputime"
 )
 
 func compileExample(t testing.TB, name string) *Judge {
@@ -351,11 +352,12 @@ func BenchmarkJudgeNotional(b *testing.B) {
 	var buf []truce.Finding
 	findings := 0
 	b.ReportAllocs()
-	b.ResetTimer()
+	stop := cputime.Report(b)
 	for i := 0; i < b.N; i++ {
 		buf = j.Judge(obs[i%len(obs)], buf[:0])
 		findings += len(buf)
 	}
+	stop()
 	b.ReportMetric(float64(findings)/float64(b.N), "findings/op")
 }
 
@@ -369,9 +371,11 @@ func BenchmarkJudgeNoFinding(b *testing.B) {
 	}
 	var buf []truce.Finding
 	b.ReportAllocs()
+	stop := cputime.Report(b)
 	for i := 0; i < b.N; i++ {
 		buf = j.Judge(o, buf[:0])
 	}
+	stop()
 }
 
 // BenchmarkJudgeWithFinding is an observation that breaks a rule, including the explanation.
@@ -383,7 +387,9 @@ func BenchmarkJudgeWithFinding(b *testing.B) {
 	}
 	var buf []truce.Finding
 	b.ReportAllocs()
+	stop := cputime.Report(b)
 	for i := 0; i < b.N; i++ {
 		buf = j.Judge(o, buf[:0])
 	}
+	stop()
 }

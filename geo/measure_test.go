@@ -103,14 +103,19 @@ func TestBandOutlineMatchesBand(t *testing.T) {
 	e := mustEngine(t, a)
 	loc := e.NewLocation()
 	r := rand.New(rand.NewPCG(5, 5))
-	for _, zi := range []int{0, 1} {
+	// The DMZ, a left and a right band of the line of contact, and the corridor and stand-off
+	// of the sea route, which bends sharply at the Bosporus.
+	for _, zi := range []int{0, 1, 2, 10, 11} {
 		z := &e.zones[zi]
 		mp := e.ZoneOutline(zi)
 		ring := mp[0][0]
 		if ring.Orientation() != orb.CCW {
 			t.Errorf("zone %s: outline is not counter-clockwise", z.id)
 		}
-		for _, p := range ring {
+		for k, p := range ring {
+			if k%4 != 0 {
+				continue // every fourth vertex keeps the test quick
+			}
 			d, side, _ := e.lineDistanceM(z.line, p[1], p[0])
 			onLine := d < 1 && z.side != SideNone
 			if !onLine && math.Abs(d-z.bandM) > 1 {
@@ -120,7 +125,7 @@ func TestBandOutlineMatchesBand(t *testing.T) {
 		}
 		b := ring.Bound()
 		disagree := 0
-		for k := 0; k < 4000; k++ {
+		for k := 0; k < 2000; k++ {
 			lon := b.Min[0] + r.Float64()*(b.Max[0]-b.Min[0])
 			lat := b.Min[1] + r.Float64()*(b.Max[1]-b.Min[1])
 			inOutline := insideRing(lonLat{lon, lat}, cleanPath(ring, true))

@@ -87,7 +87,10 @@ func (at *attributor) attribute(origin *Fix, heard *Fix) Attribution {
 	b.WriteString(ln.Name)
 	b.WriteString(", 95% ellipse ")
 	b.WriteString(ellipseText(origin.Ellipse))
-	if party != "" && ellipseClearOfLine(origin, ls.DistanceM, ln.Path) {
+	if origin.Uncrossed {
+		att.Party = truce.PartyUndetermined
+		b.WriteString(", but the bearings do not cross (the source is nearly in line with the sensors) and arrival times alone placed it: responsibility undetermined")
+	} else if party != "" && ellipseClearOfLine(origin, ls.DistanceM, ln.Path) {
 		att.Party = party
 		b.WriteString(", entirely on ")
 		b.WriteString(at.a.PartyName(party))
@@ -172,6 +175,9 @@ func sourcesText(f *Fix) string {
 		parts = append(parts, plural(f.Points, "reported position"))
 	}
 	s := "from " + strings.Join(parts, " and ")
+	if f.Timed {
+		s += " with arrival times"
+	}
 	if len(f.Outliers) > 0 {
 		s += ", " + plural(len(f.Outliers), "inconsistent bearing") + " left out"
 	}
@@ -189,14 +195,9 @@ func plural(n int, what string) string {
 	return s
 }
 
-// ellipseText gives the semi-axes: "1.2 × 0.6 km".
+// ellipseText gives the semi-axes: "1.2 km × 600 m".
 func ellipseText(e Ellipse) string {
-	if e.SemiMajorM < 1000 {
-		return strconv.FormatFloat(math.Round(e.SemiMajorM), 'f', 0, 64) + " × " +
-			strconv.FormatFloat(math.Round(e.SemiMinorM), 'f', 0, 64) + " m"
-	}
-	return strconv.FormatFloat(e.SemiMajorM/1000, 'f', 1, 64) + " × " +
-		strconv.FormatFloat(e.SemiMinorM/1000, 'f', 1, 64) + " km"
+	return distanceText(e.SemiMajorM) + " × " + distanceText(e.SemiMinorM)
 }
 
 // distanceText writes metres for a person: "350 m", "3.2 km", "41 km".

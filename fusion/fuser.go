@@ -356,7 +356,9 @@ func (f *Fuser) update(inc *Incident, gate *Fix) {
 			if fix == nil || fix.Inflated {
 				// Bearings alone do not cross (a source in line with two sensors), or
 				// disagree; the arrival times settle where they meet.
-				fix = gate
+				g := *gate
+				g.Uncrossed = fix == nil
+				fix = &g
 			}
 		}
 	}

@@ -43,6 +43,10 @@ type Fix struct {
 	Inflated bool    `json:"inflated,omitempty"`
 	// Timed says arrival times took part in the fit.
 	Timed bool `json:"timed,omitempty"`
+	// Uncrossed says the bearings alone did not cross, ahead of the sensors, and arrival times
+	// placed the point: a source nearly in line with two sensors. The ellipse of such a fix
+	// comes from a linearisation far from where it holds, so it is not used to attribute.
+	Uncrossed bool `json:"uncrossed,omitempty"`
 }
 
 // Errors of localisation.

@@ -29,6 +29,9 @@ func (t Target) String() string {
 	return "none"
 }
 
+// MarshalText writes the target's name, so that JSON says "origin" rather than a number.
+func (t Target) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+
 // ce95 is the ratio of a circular Gaussian's 95% radius to its standard deviation per axis,
 // √5.991: a reported radius ce is read as the 95% circle, σ = ce / ce95.
 const ce95 = 2.4477

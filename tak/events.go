@@ -48,7 +48,8 @@ func severityColor(severity string) int32 {
 // finding's explanation. Start is the observation's time, so that a client can tell how old
 // the news is; the marker goes stale stale after now.
 func FindingEvent(f *truce.Finding, ceM float64, now time.Time, stale time.Duration) *cot.Event {
-	now = now.UTC()
+	// TAK protocol carries milliseconds: the XML says no more, so both forms agree.
+	now = now.UTC().Truncate(time.Millisecond)
 	start := f.Time.UTC()
 	if start.IsZero() || start.After(now) {
 		start = now
@@ -82,7 +83,7 @@ func FindingEvent(f *truce.Finding, ceM float64, now time.Time, stale time.Durat
 
 // controlEvent returns a t-x-... event of the server's with the given detail XML.
 func controlEvent(uid, typ string, now time.Time, detail string) *cot.Event {
-	now = now.UTC()
+	now = now.UTC().Truncate(time.Millisecond)
 	return &cot.Event{
 		Version: "2.0",
 		UID:     uid,

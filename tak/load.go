@@ -44,13 +44,13 @@ type LoadResult struct {
 	PositionsReceived  int64 // position deliveries, over all devices
 	PositionsExpected  int64 // every position to every other device
 	FindingsPublished  int64
-	FindingsReceived   int64 // finding deliveries, over all devices
-	FindingsExpected   int64 // every finding to every device
+	FindingsReceived   int64       // finding deliveries, over all devices
+	FindingsExpected   int64       // every finding to every device
 	Position           Percentiles // a position's time to its arrival at another device
 	Finding            Percentiles // the server's sending of a finding to its arrival
 	MarkerToFinding    Percentiles // a marker's time to its finding's arrival: ingest, judging, the store's commit and the fan-out
-	Disconnected       int64 // devices whose connection ended before the end
-	PositionsMisplaced int64 // positions a device received of its own
+	Disconnected       int64       // devices whose connection ended before the end
+	PositionsMisplaced int64       // positions a device received of its own
 }
 
 // Percentiles of a delivery latency, from the event's time to its arrival at a device.
@@ -105,16 +105,16 @@ func (h *histogram) percentiles() Percentiles {
 
 // loadDevice is one simulated device speaking TAK protocol version 1.
 type loadDevice struct {
-	uid       string
-	conn      net.Conn
-	br        *bufio.Reader
-	wmu       sync.Mutex
-	sent      atomic.Int64
-	positions atomic.Int64
-	findings  atomic.Int64
-	own       atomic.Int64
+	uid           string
+	conn          net.Conn
+	br            *bufio.Reader
+	wmu           sync.Mutex
+	sent          atomic.Int64
+	positions     atomic.Int64
+	findings      atomic.Int64
+	own           atomic.Int64
 	pos, fnd, e2e histogram
-	closed    atomic.Bool
+	closed        atomic.Bool
 }
 
 // RunLoad connects cfg.Clients devices, negotiates TAK protocol version 1 on each, and has
@@ -326,7 +326,7 @@ func (d *loadDevice) sendMarkers(burst, n int, lat, lon float64, rng *rand.Rand)
 	for i := range n {
 		e := &cot.Event{Version: "2.0", UID: d.uid + "-m" + strconv.Itoa(burst) + "-" + strconv.Itoa(i), Type: "a-h-G-E-V",
 			How: "h-g-i-g-o", Time: now, Start: now, Stale: now.Add(time.Hour),
-			Point: cot.Point{Lat: lat + (rng.Float64()-0.5)*0.01, Lon: lon + (rng.Float64()-0.5)*0.01, HAE: cot.Unknown, CE: 20, LE: cot.Unknown},
+			Point:  cot.Point{Lat: lat + (rng.Float64()-0.5)*0.01, Lon: lon + (rng.Float64()-0.5)*0.01, HAE: cot.Unknown, CE: 20, LE: cot.Unknown},
 			Detail: cot.Detail{Contact: &cot.Contact{Callsign: "vehicle"}}}
 		var err error
 		if b, err = cot.AppendFrame(b, e); err != nil {

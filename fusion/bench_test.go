@@ -1,6 +1,8 @@
 package fusion_test
 
 import (
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -80,5 +82,35 @@ func TestFuseDayWithinFiveSeconds(t *testing.T) {
 	}
 	if perDay > 5*time.Second {
 		t.Errorf("fusing a day took %v; want under 5 s", perDay)
+	}
+	// Incremental cost: each Add timed on its own, as the server would call it.
+	j := loadJudge(t)
+	f := fusion.New(j.Agreement(), j.Engine(), fusion.Config{})
+	var fire, other []time.Duration
+	for i, o := range day20.obs {
+		start := time.Now()
+		if _, err := f.Add(o, day20.findings[i]); err != nil {
+			t.Fatal(err)
+		}
+		d := time.Since(start)
+		switch {
+		case o.Kind == "sea.vessel":
+		case strings.HasPrefix(o.Kind, "fire."):
+			fire = append(fire, d)
+		default:
+			other = append(other, d)
+		}
+	}
+	for _, k := range []struct {
+		name string
+		ds   []time.Duration
+	}{{"fire", fire}, {"other fused kinds", other}} {
+		slices.Sort(k.ds)
+		var sum time.Duration
+		for _, d := range k.ds {
+			sum += d
+		}
+		t.Logf("Add of %s: %d observations, mean %v, median %v, p99 %v, max %v", k.name, len(k.ds),
+			sum/time.Duration(len(k.ds)), k.ds[len(k.ds)/2], k.ds[len(k.ds)*99/100], k.ds[len(k.ds)-1])
 	}
 }

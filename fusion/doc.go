@@ -14,11 +14,14 @@
 //     were made within Config.PointWindow of each other.
 //   - An acoustic sensor reports a bearing from where it stands, not a position. Reports of
 //     one sound arrive within the time sound needs to cross the sensors' hearing range
-//     (Config.AcousticWindow). Two bearings must cross ahead of both sensors and within their
-//     range; with three or more, the new bearing must pass the incident's located position
-//     within its noise and the position's uncertainty. The arrival times must fit too: the
-//     difference of two arrival times is the difference of the ranges over the speed of
-//     sound, within Config.TimeTolerance and the uncertainty of that speed.
+//     (Config.AcousticWindow), from sensors close enough to have heard one source. The
+//     reports must then fit one source: the incident's members and the new report are fitted
+//     together, bearings and arrival times (t_i = t₀ + d_i / c, each time with a standard
+//     deviation of Config.TimeTolerance plus the error of a speed of sound off by
+//     Config.SoundSpeedTolerance over half the range), the source must be ahead of and within
+//     range of every sensor, and the report may add at most Config.Gate to the fit's χ².
+//     The times tell apart two sounds whose bearings happen to cross, and find a source in
+//     line with two sensors, whose bearings alone hardly cross at all.
 //   - One source reports one event once: an incident never takes two observations from the
 //     same source (a re-sent report has the same id and is recognised as the same).
 //
@@ -44,6 +47,12 @@
 // fit as position measurements with σ = ce/2.448, so that their 95% circle is the reported
 // radius. Arrival times join only when a sensor states their precision (attrs.time_sd_s):
 // the model then adds the emission time, t_i = t₀ + d_i / c.
+//
+// The position fusion reports is fitted to the bearings alone (and to arrival times only
+// where sensors state their precision), so that it can be held to the Cramér–Rao bound of
+// bearings-only localisation. Where the bearings do not cross ahead of the sensors, the fit
+// with arrival times places the source instead, marked Uncrossed, and is not used to
+// attribute.
 //
 // One wrong bearing must not move the answer: when the fit's χ² exceeds its 99% quantile,
 // each bearing in turn is left out, and the one whose removal leaves a fit that passes is

@@ -113,10 +113,10 @@ func (c *client) finish() {
 	c.s.st.undelivered.Add(c.undelivered.Load())
 }
 
-// writeLoop writes queued messages until the connection ends or the client is cut. It
-// wakes on the first message, lets more gather for Options.FlushDelay, and writes them all
-// at once: with a thousand devices each position goes to every one of them, and one write
-// and one wake-up per message would cost more than everything else the server does.
+// writeLoop writes queued messages until the connection ends or the client is cut, all that
+// are queued in one write. Positions and findings arrive in batches (see relayPosition and
+// publish), so a device with a thousand others costs a few writes a second, not one per
+// message.
 func (c *client) writeLoop() {
 	defer close(c.writerDone)
 	bw := bufio.NewWriterSize(c.conn, 32<<10)
@@ -143,8 +143,6 @@ func (c *client) writeLoop() {
 		_, err := bw.Write(b)
 		return err
 	}
-	gather := time.NewTimer(time.Hour)
-	gather.Stop()
 	for {
 		var m *message
 		select {
@@ -154,18 +152,6 @@ func (c *client) writeLoop() {
 			c.sendNotice(bw, proto, true)
 			return
 		case m = <-c.q:
-		}
-		if d := c.s.opt.FlushDelay; d > 0 && !m.switchToProto {
-			gather.Reset(d)
-			select {
-			case <-gather.C:
-			case <-c.done:
-				return
-			case <-c.cut:
-				c.undelivered.Add(1)
-				c.sendNotice(bw, proto, true)
-				return
-			}
 		}
 		c.conn.SetWriteDeadline(time.Now().Add(c.s.opt.WriteTimeout))
 		select {

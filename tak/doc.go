@@ -30,7 +30,10 @@
 // Events from a monitor's device are mapped with a cot.Mapping. The device's own position
 // reports (the events whose uid is the device's, learned from its first report that names a
 // contact endpoint) are patrol positions: they are relayed to the other monitors and to no
-// one else, and they are not observations. Markers become observations with source
+// one else, and they are not observations. Positions are relayed in batches gathered over
+// Options.FlushDelay (20 ms), and the findings of each commit go out together: with a
+// thousand devices every position goes to every device, and a write per position per
+// device would cost more than everything else the server does. Markers become observations with source
 // "tak:" + the device's uid and id uid@time, so a re-sent marker is a duplicate; they go
 // through the ingest pipeline (Check, JudgeInto, Submit) in batches gathered over a few
 // milliseconds from every connection, and a batch refused because the pipeline is busy is
@@ -42,8 +45,9 @@
 //
 // # Slow clients
 //
-// Each client has a bounded queue of messages to write. Fan-out never waits: a message that
-// does not fit in a client's queue cuts that client, which is sent a notice (a chat message)
+// Each client has a bounded queue of messages (batches) to write, and its writer writes all
+// that is queued at once. Fan-out never waits: a message that does not fit in a client's
+// queue cuts that client, which is sent a notice (a chat message)
 // if its socket will take it within a second and is then disconnected. The messages it did
 // not get are counted and logged. The other clients are not slowed.
 //

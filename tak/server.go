@@ -34,9 +34,9 @@ type Options struct {
 	IdleTimeout time.Duration
 	// WriteTimeout cuts a client whose socket takes no data for this long (default 10 s).
 	WriteTimeout time.Duration
-	// FlushDelay is how long a client's writer lets messages gather before it writes them
-	// (default 20 ms): the price of a thousand devices' positions fanned out to each other
-	// in a few writes a second rather than one per message. Negative: write at once.
+	// FlushDelay is how long positions gather before they are relayed together (default
+	// 20 ms): the price of a thousand devices' positions fanned out to each other in a few
+	// writes a second rather than one per position. Negative: relay each at once.
 	FlushDelay time.Duration
 	// HandshakeTimeout bounds the TLS handshake (default 10 s).
 	HandshakeTimeout time.Duration

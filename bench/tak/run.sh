@@ -13,7 +13,7 @@ clients=${1:-1000}
 duration=${2:-20s}
 go build -o /tmp/truce-bench-tak ./cmd/truce
 echo "CPU pressure before: $(head -1 /proc/pressure/cpu 2>/dev/null || echo n/a)"
-/tmp/truce-bench-tak bench tak --clients "$clients" --duration "$duration" --burst 500 --burst-every 5s
-status=$?
+status=0
+/tmp/truce-bench-tak bench tak --clients "$clients" --duration "$duration" --burst 500 --burst-every 5s || status=$?
 echo "CPU pressure after: $(head -1 /proc/pressure/cpu 2>/dev/null || echo n/a)"
 exit $status

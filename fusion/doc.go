@@ -22,6 +22,9 @@
 //     range of every sensor, and the report may add at most Config.Gate to the fit's χ².
 //     The times tell apart two sounds whose bearings happen to cross, and find a source in
 //     line with two sensors, whose bearings alone hardly cross at all.
+//   - A position report of fire joins bearings of it only within Config.MixedWindow of
+//     them (a monitor reports within minutes; a sensor's time is when the sound arrived),
+//     and only if the joint fit holds, as above.
 //   - One source reports one event once: an incident never takes two observations from the
 //     same source (a re-sent report has the same id and is recognised as the same).
 //

@@ -21,6 +21,10 @@ type Config struct {
 	// AcousticWindow is the longest time between two bearing reports of one sound: the time
 	// sound takes to cross the sensors' hearing range and more. Default 90 seconds.
 	AcousticWindow time.Duration
+	// MixedWindow is the longest time between a bearing report, whose time is when the sound
+	// arrived, and a position report of the same fire, which a monitor makes within minutes.
+	// Default 5 minutes.
+	MixedWindow time.Duration
 	// MaxRangeM is the farthest a sensor hears or a monitor sees fire. Default 30 km.
 	MaxRangeM float64
 	// TimeTolerance is the error allowed in each arrival time, and SoundSpeedTolerance the
@@ -62,6 +66,7 @@ func (c Config) withDefaults() Config {
 	def(&c.Horizon, 2*time.Hour)
 	def(&c.PointWindow, 45*time.Minute)
 	def(&c.AcousticWindow, 90*time.Second)
+	def(&c.MixedWindow, 5*time.Minute)
 	def(&c.TimeTolerance, time.Second)
 	def(&c.CoLocatedTime, 2*time.Minute)
 	deff(&c.MaxRangeM, 30000)
@@ -162,16 +167,20 @@ func (f *Fuser) Add(o truce.Observation, findings []truce.Finding) (*Incident, e
 			best, bestFix, bestScore = inc, fix, score
 		}
 	}
-	if heard.bearing {
+	// A position vaguer than the hearing range (ce_m beyond MaxRangeM) could be anything
+	// anywhere: it stays an incident of its own, and is left out of the index, whose searches
+	// would otherwise widen for everyone after it.
+	vague := !heard.bearing && o.CEm > f.cfg.MaxRangeM
+	switch {
+	case vague:
+	case heard.bearing:
 		f.eachRecent(o.Time, try)
 		f.eachNear(cls, o.Lat, o.Lon, f.cfg.MaxRangeM+f.maxCE, try)
-	} else {
+	default:
 		f.eachNear(cls, o.Lat, o.Lon, o.CEm+f.maxCE+f.cfg.MinGateM, try)
-		if heard.target != TargetNone {
+		if strings.HasPrefix(cls, "fire/") {
 			f.eachRecent(o.Time, try)
 		}
-	}
-	if !heard.bearing {
 		f.maxCE = math.Max(f.maxCE, o.CEm)
 	}
 	if best == nil {
@@ -206,6 +215,17 @@ func (f *Fuser) fits(inc *Incident, m *Member, cls string) (float64, *Fix, bool)
 	}
 	if m.heard.bearing && inc.bearings && (o.Time.Sub(inc.bStart) > f.cfg.AcousticWindow || inc.bEnd.Sub(o.Time) > f.cfg.AcousticWindow) {
 		return 0, nil, false
+	}
+	within := func(a, b time.Time, w time.Duration) bool { d := a.Sub(b); return d <= w && -d <= w }
+	if !m.heard.bearing && inc.bearings && (!within(o.Time, inc.bStart, f.cfg.MixedWindow) || !within(o.Time, inc.bEnd, f.cfg.MixedWindow)) {
+		return 0, nil, false
+	}
+	if m.heard.bearing && len(inc.cells) > 0 {
+		for _, x := range inc.Members {
+			if !x.heard.bearing && !within(o.Time, x.Observation.Time, f.cfg.MixedWindow) {
+				return 0, nil, false
+			}
+		}
 	}
 	score := 0.0
 	// Position reports: every uncertainty circle must meet the new one; in an incident an
@@ -317,7 +337,7 @@ func (f *Fuser) join(inc *Incident, m *Member, fix *Fix) {
 		if o.Time.After(inc.bEnd) {
 			inc.bEnd = o.Time
 		}
-	} else if len(inc.cells) == 0 || inc.merged {
+	} else if (len(inc.cells) == 0 || inc.merged) && o.CEm <= f.cfg.MaxRangeM {
 		if c := cellOf(inc.Class, o.Lat, o.Lon); !slices.Contains(inc.cells, c) {
 			inc.cells = append(inc.cells, c)
 			f.grid[c] = append(f.grid[c], inc)

@@ -86,6 +86,7 @@ func TestReportsThatCannotBeOneEventStayApart(t *testing.T) {
 		{"too long after", sighting("patrol-2", "x", "presence.vehicle", 47.9, 37.2, 300, 50*time.Minute)},
 		{"the same source again", sighting("patrol-1", "p1-2", "presence.vehicle", 47.9, 37.2, 300, time.Minute)},
 		{"a flare is not a shot", sighting("patrol-2", "x", "fire.flare", 47.9, 37.2, 300, time.Minute)},
+		{"a position vaguer than the hearing range", sighting("patrol-2", "x", "presence.vehicle", 47.9, 37.2, 100000, time.Minute)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

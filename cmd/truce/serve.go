@@ -60,6 +60,7 @@ type serveEnv struct {
 	Pipe  *ingest.Pipeline
 	Store *sqlite.DB
 	Data  string // the data folder
+	Demo  bool   // serve --demo: parts a demonstration should show switch themselves on
 }
 
 // serveStarters start the optional parts of `truce serve`. Each file that adds one registers
@@ -165,13 +166,6 @@ batches in flight are stored.`,
 				pipe.Close()
 				return err
 			}
-			httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-			serveErr := make(chan error, 1)
-			go func() { serveErr <- httpSrv.Serve(ln) }()
-			srv.SetReady(true)
-			url := "http://" + ln.Addr().String() + "/"
-			log.Info("serving", "url", url, "agreement", a.ID, "hash", a.Hash[:12], "data", data)
-
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			checkpoints := make(chan struct{})
@@ -179,7 +173,7 @@ batches in flight are stored.`,
 				defer close(checkpoints)
 				mlog.run(ctx, log, checkpointEvery)
 			}()
-			env := &serveEnv{Ctx: ctx, Log: log, Judge: judge, Pipe: pipe, Store: store, Data: data}
+			env := &serveEnv{Ctx: ctx, Log: log, Judge: judge, Pipe: pipe, Store: store, Data: data, Demo: demo}
 			var stops []func()
 			defer func() {
 				for i := len(stops) - 1; i >= 0; i-- {
@@ -196,6 +190,13 @@ batches in flight are stored.`,
 					stops = append(stops, stopPart)
 				}
 			}
+			// Serve only once every part is running, so that nothing stored is missed by them.
+			httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+			serveErr := make(chan error, 1)
+			go func() { serveErr <- httpSrv.Serve(ln) }()
+			srv.SetReady(true)
+			url := "http://" + ln.Addr().String() + "/"
+			log.Info("serving", "url", url, "agreement", a.ID, "hash", a.Hash[:12], "data", data)
 			if demo {
 				tok := &truce.Token{Name: "demo-admin", Role: truce.RoleAdmin}
 				secret, err := store.CreateToken(ctx, tok)

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"time"
+
+	truce "github.com/truce-project/truce"
+	"github.com/truce-project/truce/maritime"
+)
+
+// The maritime detectors of `truce serve`: every vessel observation stored, whatever its
+// source, goes through the detectors; what they find (dark periods, encounters, loitering,
+// impossible jumps, stand-off breaches, vessels in exclusion zones) comes back into the
+// pipeline as an observation of source "maritime" with attrs.event, for the agreement's rules
+// to judge.
+func init() {
+	var enabled bool
+	var shoreFile string
+	serveCmd.Flags().BoolVar(&enabled, "maritime", false, "run the maritime detectors on stored vessel observations (on with --demo)")
+	serveCmd.Flags().StringVar(&shoreFile, "maritime-shore", "", "GeoJSON coastline for distances from shore (default: the built-in Black Sea coastline)")
+	serveStarters = append(serveStarters, func(env *serveEnv) (func(), error) {
+		if !enabled && !env.Demo {
+			return nil, nil
+		}
+		shore, err := loadShore(shoreFile)
+		if err != nil {
+			return nil, err
+		}
+		det, err := maritime.NewDetector(env.Judge.Agreement(), shore, maritime.Config{})
+		if err != nil {
+			return nil, err
+		}
+		ctx, cancel := context.WithCancel(env.Ctx)
+		batch := env.Pipe.NewBatcher(100, 500*time.Millisecond, func(err error) { env.Log.Warn("maritime: event not stored", "err", err) })
+		done := make(chan struct{})
+		feed := env.Pipe.Feed()
+		last := feed.Last() // read now: the detectors see everything stored from here on
+		go func() {
+			defer close(done)
+			var buf []truce.Event
+			for {
+				events, ok := feed.Since(buf[:0], last, 1000)
+				if !ok {
+					// Fell behind the feed's memory: read the rest from the store.
+					var err error
+					if events, err = env.Store.Events(ctx, last, 1000); err != nil {
+						return
+					}
+				}
+				buf = events
+				for i := range events {
+					last = events[i].Seq
+					o := events[i].Observation
+					if o.Kind != "sea.vessel" || o.Source == maritime.EventSource {
+						continue
+					}
+					for _, e := range det.Observe(o) {
+						obs := maritime.EventObservation(&e)
+						batch.Add(&obs)
+					}
+				}
+				if len(events) == 0 {
+					if _, more := feed.Wait(ctx, last); !more {
+						return
+					}
+				}
+			}
+		}()
+		return func() {
+			cancel()
+			<-done
+			batch.Close()
+		}, nil
+	})
+}
+
+func loadShore(file string) (*maritime.Shore, error) {
+	if file == "" {
+		return maritime.BlackSea()
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	shore, err := maritime.ReadShoreGeoJSON(data)
+	if err != nil {
+		return nil, errors.Join(errors.New("--maritime-shore "+file), err)
+	}
+	return shore, nil
+}

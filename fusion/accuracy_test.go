@@ -48,7 +48,6 @@ type scoreboard struct {
 	bounds                     []float64 // the Cramér–Rao bound of each, metres
 	fires, right, wrong, undec int
 	originsLocated, timed      int
-	slowest                    string
 }
 
 // runScenario fuses a simulated scenario and scores it against its ground truth.

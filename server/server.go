@@ -26,6 +26,9 @@ type Options struct {
 	KeepAlive time.Duration
 	// Log, when set, serves the mission's tamper-evident record under /api/v1/log.
 	Log Log
+	// EvidenceDir, when set, is the folder where evidence files are kept by their SHA-256
+	// (POST and GET /api/v1/evidence).
+	EvidenceDir string
 }
 
 // Server serves the API of one mission.
@@ -97,6 +100,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/agreement/map.svg", s.allow(readers, s.getMap))
 	s.mux.Handle("GET /api/v1/events", s.allow(readers, s.getEvents))
 	s.logRoutes()
+	s.evidenceRoutes()
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, truce.Errorf(truce.ENOTFOUND, "no endpoint %s %s", r.Method, r.URL.Path))
 	})

@@ -3,6 +3,8 @@ package server_test
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -436,5 +438,42 @@ func TestHealthAndReadiness(t *testing.T) {
 	res, _ = m.do("GET", "/api/v1/nothing", m.tokens[truce.RoleAdmin], "", "")
 	if res.StatusCode != 404 {
 		t.Errorf("unknown endpoint: %s", res.Status)
+	}
+}
+
+// TestEvidenceIsKeptByItsHash uploads a file, references it from an observation, and reads it
+// back by its hash.
+func TestEvidenceIsKeptByItsHash(t *testing.T) {
+	dir := t.TempDir()
+	m := newMission(t, server.Options{EvidenceDir: dir}, ingest.Options{})
+	photo := "\x89PNG fake photo bytes"
+	res, data := m.do("POST", "/api/v1/evidence", m.tokens[truce.RoleMonitor], "image/png", photo)
+	var reply struct {
+		SHA256 string `json:"sha256"`
+		Bytes  int    `json:"bytes"`
+	}
+	if res.StatusCode != 200 || json.Unmarshal(data, &reply) != nil || len(reply.SHA256) != 64 || reply.Bytes != len(photo) {
+		t.Fatalf("upload: %s %s", res.Status, data)
+	}
+	want := sha256.Sum256([]byte(photo))
+	if reply.SHA256 != hex.EncodeToString(want[:]) {
+		t.Errorf("hash %s, want %x", reply.SHA256, want)
+	}
+	r := m.post("application/x-ndjson", `{"id":"e1","time":"2026-05-01T07:10:00Z","kind":"presence.vehicle","lat":47.6,"lon":36.3,"evidence":["`+reply.SHA256+`"]}`)
+	if r.Accepted != 1 {
+		t.Fatalf("%+v", r)
+	}
+	res, data = m.do("GET", "/api/v1/evidence/"+reply.SHA256, m.tokens[truce.RoleAnalyst], "", "")
+	if res.StatusCode != 200 || string(data) != photo {
+		t.Errorf("read back: %s %q", res.Status, data)
+	}
+	if res, _ := m.do("GET", "/api/v1/evidence/"+reply.SHA256, m.tokens[truce.RoleLiaison], "", ""); res.StatusCode != 403 {
+		t.Errorf("liaison reading evidence: %s", res.Status)
+	}
+	if res, _ := m.do("GET", "/api/v1/evidence/"+strings.Repeat("0", 64), m.tokens[truce.RoleAnalyst], "", ""); res.StatusCode != 404 {
+		t.Errorf("unknown evidence: %s", res.Status)
+	}
+	if res, _ := m.do("GET", "/api/v1/evidence/..%2Ftruce.db", m.tokens[truce.RoleAnalyst], "", ""); res.StatusCode != 400 && res.StatusCode != 404 {
+		t.Errorf("a path for a name: %s", res.Status)
 	}
 }

@@ -160,7 +160,11 @@ batches in flight are stored.`,
 			if err != nil {
 				return err
 			}
-			srv := server.New(store, pipe, server.Options{MaxBodyBytes: maxBody, Log: mlog})
+			evidence := filepath.Join(data, "evidence")
+			if err := os.MkdirAll(evidence, 0o700); err != nil {
+				return err
+			}
+			srv := server.New(store, pipe, server.Options{MaxBodyBytes: maxBody, Log: mlog, EvidenceDir: evidence})
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				pipe.Close()

@@ -36,11 +36,17 @@ func loadDay20(b *testing.B) {
 
 // BenchmarkFuseDay fuses the whole day; it reports the time per observation and the share of
 // the day's observations fusion takes up (the rest are vessel tracks, which it skips).
-func BenchmarkFuseDay(b *testing.B) {
+func BenchmarkFuseDay(b *testing.B) { benchmarkFuseDay(b, nil) }
+
+// BenchmarkFuseDayWithVessels fuses the vessels' position reports too, as points, which is
+// the worst case: every report of the day goes through the index.
+func BenchmarkFuseDayWithVessels(b *testing.B) { benchmarkFuseDay(b, []string{}) }
+
+func benchmarkFuseDay(b *testing.B, skip []string) {
 	loadDay20(b)
 	fused := 0
 	for _, o := range day20.obs {
-		if o.Kind != "sea.vessel" {
+		if o.Kind != "sea.vessel" || skip != nil {
 			fused++
 		}
 	}
@@ -49,7 +55,7 @@ func BenchmarkFuseDay(b *testing.B) {
 	start := time.Now()
 	for b.Loop() {
 		incidents = 0
-		f := fusion.New(loadJudge(b).Agreement(), loadJudge(b).Engine(), fusion.Config{OnClose: func(*fusion.Incident) { incidents++ }})
+		f := fusion.New(loadJudge(b).Agreement(), loadJudge(b).Engine(), fusion.Config{Skip: skip, OnClose: func(*fusion.Incident) { incidents++ }})
 		for i, o := range day20.obs {
 			if _, err := f.Add(o, day20.findings[i]); err != nil {
 				b.Fatal(err)

@@ -129,6 +129,7 @@ func addBenchTAK() {
 	var (
 		clients, burst, queue  int
 		duration, every, drain time.Duration
+		flush                  time.Duration
 		cpuProfile             string
 	)
 	cmd := &cobra.Command{
@@ -156,7 +157,7 @@ if any message was lost or the p99 delivery of positions or findings is over 250
 				}
 				defer pprof.StopCPUProfile()
 			}
-			return benchTAK(cmd, clients, duration, burst, every, drain, queue)
+			return benchTAK(cmd, clients, duration, burst, every, drain, queue, flush)
 		},
 	}
 	cmd.Flags().IntVar(&clients, "clients", 1000, "simulated devices")
@@ -165,6 +166,7 @@ if any message was lost or the p99 delivery of positions or findings is over 250
 	cmd.Flags().DurationVar(&every, "burst-every", 5*time.Second, "time between bursts")
 	cmd.Flags().DurationVar(&drain, "drain", 20*time.Second, "longest wait for the last deliveries after the devices stop")
 	cmd.Flags().IntVar(&queue, "queue", 0, "the server's per-device queue (default: the server's)")
+	cmd.Flags().DurationVar(&flush, "flush", 0, "how long the server gathers positions before relaying them (default: the server's)")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process to FILE")
 	parent := rootCmd
 	for _, c := range rootCmd.Commands() {
@@ -175,7 +177,7 @@ if any message was lost or the p99 delivery of positions or findings is over 250
 	parent.AddCommand(cmd)
 }
 
-func benchTAK(cmd *cobra.Command, clients int, duration time.Duration, burst int, every, drain time.Duration, queue int) error {
+func benchTAK(cmd *cobra.Command, clients int, duration time.Duration, burst int, every, drain time.Duration, queue int, flush time.Duration) error {
 	fsys, err := examples.Agreement("notional-east")
 	if err != nil {
 		return err
@@ -204,7 +206,7 @@ func benchTAK(cmd *cobra.Command, clients int, duration time.Duration, burst int
 	}
 	defer pipe.Close()
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := tak.New(tak.Options{Pipe: pipe, Store: store, Log: log, QueueLen: queue})
+	srv, err := tak.New(tak.Options{Pipe: pipe, Store: store, Log: log, QueueLen: queue, FlushDelay: flush})
 	if err != nil {
 		return err
 	}

@@ -420,7 +420,8 @@ func (f *Fuser) update(inc *Incident, gate *Fix) {
 		inc.Attribution = f.at.attribute(inc.Origin, inc.Position)
 	}
 	inc.Sources = f.independentSources(inc)
-	inc.Confidence = 1 - math.Pow(1-f.cfg.SourceReliability, float64(inc.Sources))
+	// Two decimals, as findings give theirs: more would claim a precision the model lacks.
+	inc.Confidence = math.Round((1-math.Pow(1-f.cfg.SourceReliability, float64(inc.Sources)))*100) / 100
 }
 
 // independentSources counts the members' sources, taking as one the reports of two sources

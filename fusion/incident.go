@@ -31,7 +31,7 @@ type Incident struct {
 	Origin      *Fix        `json:"origin,omitempty"`
 	Attribution Attribution `json:"attribution,omitempty"`
 	// Sources is the number of independent sources among the members, and Confidence
-	// 1 − (1 − r)^Sources for the configured reliability r of one source.
+	// 1 − (1 − r)^Sources for the configured reliability r of one source, to two decimals.
 	Sources    int     `json:"sources"`
 	Confidence float64 `json:"confidence"`
 

@@ -134,9 +134,32 @@ func ellipseClearOfLine(f *Fix, distM float64, path orb.LineString) bool {
 	}
 	pl := newPlane(f.Lat, f.Lon)
 	reach := f.Ellipse.SemiMajorM * 1.01
-	var pu, pv, pe, pn float64
-	for i, p := range path {
+	// Beyond its ends the line's side is that of the end piece extended (package geo), so the
+	// ends are extended by more than the ellipse's reach.
+	n := len(path)
+	if n < 2 {
+		return false
+	}
+	pts := make([][2]float64, 0, n+2)
+	extend := func(a, b orb.Point) [2]float64 {
+		ae, an := pl.xy(a[1], a[0])
+		be, bn := pl.xy(b[1], b[0])
+		l := math.Hypot(ae-be, an-bn)
+		if l == 0 {
+			return [2]float64{ae, an}
+		}
+		k := (l + 2*reach + math.Hypot(ae, an)) / l
+		return [2]float64{be + (ae-be)*k, bn + (an-bn)*k}
+	}
+	pts = append(pts, extend(path[0], path[1]))
+	for _, p := range path {
 		e, n := pl.xy(p[1], p[0])
+		pts = append(pts, [2]float64{e, n})
+	}
+	pts = append(pts, extend(path[n-1], path[n-2]))
+	var pu, pv, pe, pn float64
+	for i, p := range pts {
+		e, n := p[0], p[1]
 		u, v := white(e, n)
 		if i > 0 {
 			// Only segments that come near the ellipse matter; a long segment far from it is

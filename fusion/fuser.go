@@ -136,6 +136,9 @@ func (f *Fuser) Config() Config { return f.cfg }
 // An observation whose fusion attributes are malformed (bearing_deg, bearing_sd_deg,
 // bearing_of, time_sd_s, origin_lat, origin_lon, origin_ce_m) is not added, and the error
 // (code EINVALID) names the observation and the attribute.
+//
+// The incident returned is the Fuser's own: later reports, merges and splits change it, and
+// it must not be changed by the caller.
 func (f *Fuser) Add(o truce.Observation, findings []truce.Finding) (*Incident, error) {
 	if f.skip[o.Kind] {
 		return nil, nil

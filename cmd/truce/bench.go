@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -27,6 +26,7 @@ import (
 	"github.com/truce-project/truce/ingest"
 	"github.com/truce-project/truce/rules"
 	"github.com/truce-project/truce/server"
+	"github.com/truce-project/truce/sim"
 )
 
 func init() {
@@ -73,7 +73,11 @@ second. Prints observations/s and the latency percentiles.`,
 			} else if token == "" {
 				return errors.New("--token (an admin or analyst token) is required with --server")
 			}
-			r, err := benchIngest(ctx, strings.TrimSuffix(serverURL, "/"), token, rate, duration, clients, batch)
+			judge, err := benchJudge(dir)
+			if err != nil {
+				return err
+			}
+			r, err := benchIngest(ctx, judge, strings.TrimSuffix(serverURL, "/"), token, rate, duration, clients, batch)
 			if err != nil {
 				return err
 			}
@@ -94,24 +98,29 @@ second. Prints observations/s and the latency percentiles.`,
 	rootCmd.AddCommand(cmd)
 }
 
-// startBenchServer runs a server in this process on a loopback port, with a fresh data folder,
-// and returns its URL and an admin token.
-func startBenchServer(dir string, withLog bool) (string, string, func(), error) {
+// benchJudge compiles the agreement in dir, or the built-in notional example.
+func benchJudge(dir string) (*rules.Judge, error) {
 	var a *truce.Agreement
 	var err error
 	if dir == "" {
 		fsys, ferr := examples.Agreement("notional-east")
 		if ferr != nil {
-			return "", "", nil, ferr
+			return nil, ferr
 		}
 		a, err = agreement.LoadFS(fsys)
 	} else {
 		a, err = agreement.Load(dir)
 	}
 	if err != nil {
-		return "", "", nil, err
+		return nil, err
 	}
-	judge, err := rules.Compile(a)
+	return rules.Compile(a)
+}
+
+// startBenchServer runs a server in this process on a loopback port, with a fresh data folder,
+// and returns its URL and an admin token.
+func startBenchServer(dir string, withLog bool) (string, string, func(), error) {
+	judge, err := benchJudge(dir)
 	if err != nil {
 		return "", "", nil, err
 	}
@@ -190,14 +199,17 @@ func (r *benchResult) print(w io.Writer) {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // benchIngest sends prepared batches and times their events.
-func benchIngest(ctx context.Context, base, token string, rate int, duration time.Duration, clients, batch int) (*benchResult, error) {
+func benchIngest(ctx context.Context, judge *rules.Judge, base, token string, rate int, duration time.Duration, clients, batch int) (*benchResult, error) {
 	if clients < 1 || batch < 1 {
 		return nil, errors.New("--clients and --batch must be at least 1")
 	}
 	// Bodies are encoded before the clock starts, so the client measures the server, not
 	// its own JSON encoding. Each run's ids are new, so no observation is a duplicate.
 	run := time.Now().UnixNano()
-	bodies := prepareBodies(run, 64, batch)
+	bodies, err := prepareBodies(judge, run, 64, batch)
+	if err != nil {
+		return nil, err
+	}
 	sentAt := &sync.Map{} // batch number → time sent
 	res := &benchResult{rate: rate, clients: clients, batch: batch}
 
@@ -282,29 +294,34 @@ func benchIngest(ctx context.Context, base, token string, rate int, duration tim
 	return res, nil
 }
 
-// prepareBodies encodes n NDJSON bodies of size observations each, spread over the notional
-// theatre with every kind, so that every rule is exercised. "-B-" in each id is replaced by
-// the batch number when the body is sent.
-func prepareBodies(run int64, n, size int) [][]byte {
-	rng := rand.New(rand.NewPCG(uint64(run), 3))
-	kinds := truce.Kinds
-	out := make([][]byte, n)
-	when := time.Now().UTC().Add(-time.Hour)
-	for b := range out {
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		for i := 0; i < size; i++ {
-			o := truce.Observation{ID: fmt.Sprintf("b%d-B-%d", run, i), Source: "bench", Time: when,
-				Kind: kinds[rng.IntN(len(kinds))], Lat: 46.5 + rng.Float64()*3.8, Lon: 32.5 + rng.Float64()*6.3,
-				CEm: float64(rng.IntN(300)), Attrs: map[string]any{"category": "artillery", "caliber_mm": 152}}
-			if rng.IntN(2) == 0 {
-				o.Party = "east"
-			}
-			enc.Encode(&o)
-		}
-		out[b] = buf.Bytes()
+// prepareBodies encodes n NDJSON bodies of size observations each: a simulated day on the
+// agreement (patrols, acoustic sensors, ships, injected violations of every rule), so that
+// the mix of kinds and of observations that break rules is a mission's. "-B-" in each id is
+// replaced by the batch number when the body is sent.
+func prepareBodies(judge *rules.Judge, run int64, n, size int) ([][]byte, error) {
+	scenario, err := sim.New(judge, sim.Config{Hours: 24, Seed: uint64(run), Rate: 20})
+	if err != nil {
+		return nil, err
 	}
-	return out
+	out := make([][]byte, n)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	i := 0
+	for o := range scenario.Observations() {
+		o.ID = fmt.Sprintf("b%d-B-%d", run, i%size)
+		if err := enc.Encode(&o); err != nil {
+			return nil, err
+		}
+		i++
+		if i%size == 0 {
+			out[i/size-1] = bytes.Clone(buf.Bytes())
+			buf.Reset()
+			if i/size == n {
+				return out, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("the simulated day has fewer than %d observations", n*size)
 }
 
 func batchOf(id []byte) (int64, bool) {

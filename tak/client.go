@@ -293,15 +293,20 @@ func (c *client) handleEvent(e *cot.Event, raw []byte) {
 		}
 		return
 	}
-	if ct := e.Detail.Contact; ct != nil && ct.Endpoint != "" && (c.device == "" || c.device == e.UID) {
-		if c.device == "" {
-			// The first event that names an endpoint is the device reporting itself: its uid
-			// is the device's, and the device's own reports are patrol positions.
-			c.device = e.UID
+	if selfReport(e) {
+		// A device reporting itself: its uid is one of the mission's devices, and its own
+		// reports are patrol positions, never observations of personnel. The first such uid
+		// names the device on this connection; a gateway may carry more than one.
+		if !c.mapping.IsOwnDevice(e.UID) {
 			c.mapping.OwnDevices = append(slices.Clone(c.mapping.OwnDevices), e.UID)
-			c.log.Info("tak: device", "uid", e.UID, "callsign", ct.Callsign)
 		}
-		c.callsign = ct.Callsign
+		if c.device == "" {
+			c.device = e.UID
+			c.log.Info("tak: device", "uid", e.UID, "callsign", e.Callsign())
+		}
+		if e.UID == c.device && e.Callsign() != "" {
+			c.callsign = e.Callsign()
+		}
 	}
 	mapped := c.mapping.Map(e, nil)
 	switch mapped.Class {
@@ -345,4 +350,13 @@ func (c *client) deviceName() string {
 		return c.device
 	}
 	return c.ident.Name
+}
+
+// selfReport reports whether e is a device's report of itself: TAK clients put the endpoint
+// they can be reached at in the contact, and their software in takv, only in those.
+func selfReport(e *cot.Event) bool {
+	if ct := e.Detail.Contact; ct != nil && ct.Endpoint != "" {
+		return true
+	}
+	return e.Detail.Takv != nil
 }

@@ -289,8 +289,8 @@ func (c *testClient) ping() {
 	c.expectType(typePong)
 }
 
-// selfReport is a device's own position, as ATAK sends it.
-func selfReport(uid, callsign string, lat, lon float64, at time.Time) *cot.Event {
+// selfReportEvent is a device's own position, as ATAK sends it.
+func selfReportEvent(uid, callsign string, lat, lon float64, at time.Time) *cot.Event {
 	return &cot.Event{Version: "2.0", UID: uid, Type: "a-f-G-U-C", How: "m-g",
 		Time: at, Start: at, Stale: at.Add(2 * time.Minute),
 		Point: cot.Point{Lat: lat, Lon: lon, HAE: 100, CE: 10, LE: cot.Unknown},

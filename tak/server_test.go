@@ -26,7 +26,7 @@ func TestMarkerBecomesFindingForEveryMonitor(t *testing.T) {
 				b.negotiate()
 			}
 			now := time.Now().UTC().Truncate(time.Millisecond)
-			a.send(selfReport("ANDROID-a", "ALPHA", 47.5, 35.0, now))
+			a.send(selfReportEvent("ANDROID-a", "ALPHA", 47.5, 35.0, now))
 			a.send(marker("m-1", "a-h-G-E-V", dmzLat, dmzLon, now))
 			var got [2]*cot.Event
 			for i, c := range []*testClient{a, b} {
@@ -64,13 +64,13 @@ func TestPositionsRelayedToOtherMonitors(t *testing.T) {
 	b.negotiate()
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	// In the DMZ: were it an observation of personnel, it would be a finding.
-	a.send(selfReport("ANDROID-a", "ALPHA", dmzLat, dmzLon, now))
+	a.send(selfReportEvent("ANDROID-a", "ALPHA", dmzLat, dmzLon, now))
 	e := b.expect("a's position", func(e *cot.Event) bool { return e.UID == "ANDROID-a" })
 	if e.Callsign() != "ALPHA" || e.Point.Lat != dmzLat || e.Detail.Group == nil {
 		t.Errorf("relayed %+v", cot.Summarize(e))
 	}
 	a.ping() // a's own position, had it come back, would arrive before the pong
-	a.send(selfReport("ANDROID-a", "ALPHA", dmzLat, dmzLon, now.Add(time.Second)))
+	a.send(selfReportEvent("ANDROID-a", "ALPHA", dmzLat, dmzLon, now.Add(time.Second)))
 	a.ping()
 	if n := h.srv.Stats().Positions; n != 2 {
 		t.Errorf("relayed %d positions, want 2", n)
@@ -84,11 +84,28 @@ func TestPositionsRelayedToOtherMonitors(t *testing.T) {
 	}
 }
 
+// TestSelfReportWithoutEndpointIsAPosition: a device that names no endpoint but says what
+// software it runs (takv) is still reporting itself, and is not an observation of
+// personnel in the DMZ.
+func TestSelfReportWithoutEndpointIsAPosition(t *testing.T) {
+	h := newHarness(t, Options{})
+	a, b := dialTCP(t, h), dialTCP(t, h)
+	e := selfReportEvent("IOS-a", "ALPHA", dmzLat, dmzLon, time.Now())
+	e.Detail.Contact.Endpoint = ""
+	e.Detail.Takv = &cot.Takv{Device: "iPhone", Platform: "iTAK", OS: "17", Version: "2.9"}
+	a.send(e)
+	b.expect("a's position", func(e *cot.Event) bool { return e.UID == "IOS-a" })
+	a.ping()
+	if st := h.srv.Stats(); st.Stored != 0 || st.Positions != 1 {
+		t.Errorf("stored %d observations and relayed %d positions; want 0 and 1", st.Stored, st.Positions)
+	}
+}
+
 // TestOwnPositionNotEchoed reads everything a sends and finds no position of its own.
 func TestOwnPositionNotEchoed(t *testing.T) {
 	h := newHarness(t, Options{})
 	a := dialTCP(t, h)
-	a.send(selfReport("ANDROID-a", "ALPHA", 47.5, 35.0, time.Now()))
+	a.send(selfReportEvent("ANDROID-a", "ALPHA", 47.5, 35.0, time.Now()))
 	a.send(controlEvent("ping", typePing, time.Now(), ""))
 	e := a.expect("anything", func(*cot.Event) bool { return true })
 	if e.Type != typePong {
@@ -154,12 +171,12 @@ func TestLiaisonNeverReceivesMonitorsPositions(t *testing.T) {
 	west := dialTLS(t, h, h.tlsConfig(t, "liaison-west", truce.RoleLiaison, "west"))
 	east.negotiate()
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	mon.send(selfReport("ANDROID-m1", "M1", 47.6, 36.3, now))
+	mon.send(selfReportEvent("ANDROID-m1", "M1", 47.6, 36.3, now))
 	mon2.expect("m1's position", func(e *cot.Event) bool { return e.UID == "ANDROID-m1" })
 	// Markers either side of the line: one finding attributed to each party.
 	mon.send(marker("east-1", "a-h-G-E-V", dmzLat, dmzLon, now))
 	mon.send(marker("west-1", "a-h-G-E-V", 47.70, 36.35, now))
-	mon.send(selfReport("ANDROID-m1", "M1", 47.61, 36.31, now.Add(time.Second)))
+	mon.send(selfReportEvent("ANDROID-m1", "M1", 47.61, 36.31, now.Add(time.Second)))
 	for range 2 {
 		mon2.expect("a finding", isFinding)
 	}
@@ -284,7 +301,7 @@ func TestSlowClientIsCutOthersAreNot(t *testing.T) {
 	}()
 	start := time.Now().UTC()
 	for i := range n {
-		e := selfReport("ANDROID-s", "S", 47.5, 35.0, start.Add(time.Duration(i)*time.Millisecond))
+		e := selfReportEvent("ANDROID-s", "S", 47.5, 35.0, start.Add(time.Duration(i)*time.Millisecond))
 		e.Detail.Remarks = &cot.Remarks{Text: pad}
 		sender.send(e)
 		if i%50 == 49 {

@@ -111,8 +111,18 @@ func (at *attributor) attribute(origin *Fix, heard *Fix) Attribution {
 // settles it; near it, each segment is mapped into the coordinates where the ellipse is the
 // unit circle (x ↦ L⁻¹x, with L Lᵀ the 95% covariance) and must stay outside that circle.
 func ellipseClearOfLine(f *Fix, distM float64, path orb.LineString) bool {
+	// Where the nearest point of the line is one of its ends, the side changes across the
+	// end piece extended, which distM does not measure: only the exact test will do.
+	atEnd := false
+	if len(path) > 0 {
+		for _, p := range []orb.Point{path[0], path[len(path)-1]} {
+			if distanceM(f.Lat, f.Lon, p[1], p[0]) <= distM*1.001+1 {
+				atEnd = true
+			}
+		}
+	}
 	switch {
-	case distM > f.Ellipse.SemiMajorM:
+	case distM > f.Ellipse.SemiMajorM && !atEnd:
 		return true
 	case distM <= f.Ellipse.SemiMinorM:
 		return false

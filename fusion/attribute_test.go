@@ -74,3 +74,26 @@ func TestUnlocatedOrImpactOnlyFireIsUndetermined(t *testing.T) {
 		t.Errorf("uncrossed bearings: %+v", got)
 	}
 }
+
+// Beyond an end of the line, package geo takes the side of the end piece extended; an
+// ellipse that reaches across that extension is not on one side.
+func TestEllipseBeyondTheLinesEndIsJudgedAgainstItsExtension(t *testing.T) {
+	j := notionalEast(t)
+	a := j.Agreement()
+	at := newAttributor(a, j.Engine())
+	li := a.LineIndex("contact")
+	path := a.Lines[li].Path
+	_, az := inverse(path[1][1], path[1][0], path[0][1], path[0][0]) // outwards from the end
+	elat, elon := destination(path[0][1], path[0][0], az, 5000)
+	// Walking the line runs against az; its left is az + 90.
+	lat, lon := destination(elat, elon, az+90, 600)
+	for _, tt := range []struct {
+		radiusM float64
+		want    string
+	}{{400, a.Lines[li].Left}, {1000, truce.PartyUndetermined}} {
+		got := at.attribute(fixAt(lat, lon, tt.radiusM, tt.radiusM, 0), nil)
+		if got.Party != tt.want {
+			t.Errorf("circle of %.0f m 600 m from the extension: %q (%s); want %q", tt.radiusM, got.Party, got.Explanation, tt.want)
+		}
+	}
+}

@@ -101,8 +101,8 @@ func (g *ingester) submit(b []truce.Judged) {
 			st.stored.Add(int64(len(b) - n))
 			return
 		}
-		if truce.ErrorCode(err) == truce.EUNAVAILABLE && time.Now().Add(backoff).Before(deadline) {
-			time.Sleep(backoff)
+		if left := time.Until(deadline); truce.ErrorCode(err) == truce.EUNAVAILABLE && left > 0 {
+			time.Sleep(min(backoff, left))
 			backoff = min(2*backoff, 500*time.Millisecond)
 			continue
 		}

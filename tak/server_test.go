@@ -317,3 +317,22 @@ func TestSlowClientIsCutOthersAreNot(t *testing.T) {
 		t.Errorf("cut %d clients, %d messages undelivered; want 1 and some", st.Cut, st.Undelivered)
 	}
 }
+
+// TestUnstorableObservationsAreCountedAndLogged: while the pipeline refuses batches
+// (EUNAVAILABLE, here because it has closed) the batch is retried for RetryFor; then it is
+// logged with its size and counted as lost, never dropped without a word.
+func TestUnstorableObservationsAreCountedAndLogged(t *testing.T) {
+	h := newHarness(t, Options{RetryFor: 300 * time.Millisecond})
+	c := dialTCP(t, h)
+	h.pipe.Close()
+	start := time.Now()
+	c.send(marker("m-1", "a-h-G-E-V", dmzLat, dmzLon, time.Now()))
+	c.ping()
+	h.logs.waitFor(t, `msg="tak: observations could not be stored" count=1 first_source=tak:`)
+	if waited := time.Since(start); waited < 300*time.Millisecond {
+		t.Errorf("gave up after %v, before RetryFor", waited)
+	}
+	if st := h.srv.Stats(); st.Lost != 1 || st.Stored != 0 {
+		t.Errorf("lost %d, stored %d; want 1 and 0", st.Lost, st.Stored)
+	}
+}

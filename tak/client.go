@@ -72,6 +72,9 @@ type client struct {
 	done        chan struct{} // closed when the reader has finished
 	writerDone  chan struct{}
 	undelivered atomic.Int64
+	// broken: the writer stopped before the connection ended (cut, or a write failed), so
+	// what is left in the queue was never delivered.
+	broken atomic.Bool
 
 	// Owned by the reader.
 	mapping              *cot.Mapping
@@ -110,6 +113,9 @@ func (c *client) finish() {
 	close(c.done)
 	c.conn.Close()
 	<-c.writerDone
+	if c.broken.Load() {
+		c.undelivered.Add(int64(len(c.q)))
+	}
 	c.s.st.undelivered.Add(c.undelivered.Load())
 }
 
@@ -193,7 +199,7 @@ func (c *client) writeLoop() {
 					c.log.Debug("tak: write", "err", err)
 				}
 			}
-			c.undelivered.Add(int64(len(c.q)))
+			c.broken.Store(true)
 			c.conn.Close()
 			return
 		}
@@ -202,9 +208,10 @@ func (c *client) writeLoop() {
 
 // sendNotice tells a client that is being cut why, if the stream is at a message boundary
 // (clean) and its socket takes the message within a second, and closes the connection. What
-// was still queued is counted as undelivered.
+// is still queued is counted as undelivered when the connection ends (see finish).
 func (c *client) sendNotice(bw *bufio.Writer, proto, clean bool) {
-	n := c.undelivered.Add(int64(len(c.q)))
+	c.broken.Store(true)
+	n := c.undelivered.Load() + int64(len(c.q))
 	if !clean {
 		c.log.Warn("tak: client cut", "undelivered", n)
 		c.conn.Close()

@@ -34,6 +34,9 @@ type DB struct {
 
 	// now is the clock, a field so that tests can fix it.
 	now func() time.Time
+
+	// stopCheckpoints ends the background checkpoints of the write-ahead log.
+	stopCheckpoints func()
 }
 
 var _ truce.Store = (*DB)(nil)
@@ -113,6 +116,10 @@ func Open(path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
 	}
+	if db.stopCheckpoints, err = startCheckpointer(path, common); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: %s: checkpointer: %w", path, err)
+	}
 	return db, nil
 }
 
@@ -123,6 +130,9 @@ func (db *DB) Path() string { return db.path }
 // write: Close only releases resources.
 func (db *DB) Close() error {
 	var errs []error
+	if db.stopCheckpoints != nil {
+		db.stopCheckpoints()
+	}
 	if db.ingest != nil {
 		errs = append(errs, db.ingest.close())
 	}

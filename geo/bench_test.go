@@ -2,28 +2,13 @@ package geo
 
 import (
 	"math/rand/v2"
-	"runtime"
 	"testing"
 
 	"github.com/paulmach/orb"
 
 	"github.com/truce-project/truce"
+	"github.com/truce-project/truce/internal/cputime"
 )
-
-// reportCPU starts measuring the thread CPU time of the benchmark loop and returns the
-// function that stops and reports it as cpu-ns/op (see threadCPU). It also restarts the
-// timer, so setup before it is not counted.
-func reportCPU(b *testing.B) func() {
-	runtime.LockOSThread()
-	b.ResetTimer()
-	start := threadCPU()
-	return func() {
-		if d := threadCPU() - start; d > 0 {
-			b.ReportMetric(float64(d.Nanoseconds())/float64(b.N), "cpu-ns/op")
-		}
-		runtime.UnlockOSThread()
-	}
-}
 
 // benchPoints returns n points spread over the bounding box of the agreement's area of
 // interest, from a fixed seed, so that every run measures the same work.
@@ -70,7 +55,7 @@ func BenchmarkContains(b *testing.B) {
 			b.ReportMetric(float64(vertices), "vertices")
 			b.ReportMetric(float64(len(z.boundary.a)), "densified")
 			b.ReportAllocs()
-			defer reportCPU(b)()
+			defer cputime.Report(b)()
 			for i := 0; i < b.N; i++ {
 				p := pts[i&4095]
 				e.Locate(p[0], p[1], 0, loc)
@@ -99,7 +84,7 @@ func BenchmarkLocate(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
-			defer reportCPU(b)()
+			defer cputime.Report(b)()
 			for i := 0; i < b.N; i++ {
 				p := c.pts[i&4095]
 				e.Locate(p[0], p[1], c.ce, loc)

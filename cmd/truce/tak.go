@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +17,7 @@ import (
 	"github.com/truce-project/truce/agreement"
 	"github.com/truce-project/truce/examples"
 	"github.com/truce-project/truce/ingest"
+	"github.com/truce-project/truce/internal/cputime"
 	"github.com/truce-project/truce/rules"
 	"github.com/truce-project/truce/tak"
 )
@@ -216,8 +216,7 @@ func benchTAK(cmd *cobra.Command, clients int, duration time.Duration, burst int
 		return err
 	}
 	go srv.Serve(ln)
-	var before, after syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &before)
+	before := cputime.Process()
 	res, err := tak.RunLoad(cmd.Context(), tak.LoadConfig{
 		Addr: ln.Addr().String(), Clients: clients, Duration: duration,
 		Burst: burst, BurstEvery: every, Lat: 47.64884, Lon: 36.35962, Drain: drain,
@@ -226,8 +225,7 @@ func benchTAK(cmd *cobra.Command, clients int, duration time.Duration, burst int
 	if err != nil {
 		return err
 	}
-	syscall.Getrusage(syscall.RUSAGE_SELF, &after)
-	cpu := time.Duration(after.Utime.Nano()+after.Stime.Nano()-before.Utime.Nano()-before.Stime.Nano()) * time.Nanosecond
+	cpu := cputime.Process() - before
 	st := srv.Stats()
 	w := cmd.OutOrStdout()
 	secs := res.Elapsed.Seconds()

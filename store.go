@@ -44,6 +44,14 @@ type FindingFilter struct {
 	Cursor   string
 }
 
+// Source is a monitor, sensor or feed as the store knows it from what it reported.
+type Source struct {
+	Name         string    `json:"source"`
+	First        time.Time `json:"first"`
+	Last         time.Time `json:"last"`
+	Observations int64     `json:"observations"`
+}
+
 // BBox is a box in degrees.
 type BBox struct {
 	MinLon, MinLat, MaxLon, MaxLat float64
@@ -79,6 +87,10 @@ type Store interface {
 	// Events returns up to limit events with Seq > after, in order, for the live feed to
 	// catch up from. Errors: EINTERNAL.
 	Events(ctx context.Context, after int64, limit int) ([]Event, error)
+
+	// Sources lists every source that has had observations stored: when it first and last
+	// reported (by observation time) and how many of its observations are stored.
+	Sources(ctx context.Context) ([]Source, error)
 
 	// LastSeq is the sequence number of the newest event, 0 when there is none.
 	LastSeq(ctx context.Context) (int64, error)

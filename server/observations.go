@@ -175,3 +175,16 @@ func parseLimit(s string) (int, error) {
 	}
 	return n, nil
 }
+
+// getSources lists the monitors, sensors and feeds that have reported.
+func (s *Server) getSources(w http.ResponseWriter, r *http.Request, tok *truce.Token) {
+	list, err := s.store.Sources(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if list == nil {
+		list = []truce.Source{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sources": list})
+}

@@ -94,6 +94,7 @@ func (s *Server) routes() {
 	}))
 	s.mux.Handle("POST /api/v1/observations", s.allow(submitters, s.postObservations))
 	s.mux.Handle("GET /api/v1/observations", s.allow(insiders, s.getObservations))
+	s.mux.Handle("GET /api/v1/sources", s.allow(insiders, s.getSources))
 	s.mux.Handle("GET /api/v1/findings", s.allow(readers, s.getFindings))
 	s.mux.Handle("GET /api/v1/findings/{id}", s.allow(readers, s.getFinding))
 	s.mux.Handle("GET /api/v1/agreement", s.allow(readers, s.getAgreement))

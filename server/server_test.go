@@ -272,6 +272,7 @@ func TestEveryRoleAgainstEveryEndpoint(t *testing.T) {
 	}{
 		{"POST", "/api/v1/observations", "application/x-ndjson", good, map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: allowed, truce.RoleAnalyst: allowed, truce.RoleLiaison: forbidden, truce.RoleObserver: forbidden}},
 		{"GET", "/api/v1/observations", "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: forbidden, truce.RoleObserver: forbidden}},
+		{"GET", "/api/v1/sources", "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: forbidden, truce.RoleObserver: forbidden}},
 		{"GET", "/api/v1/findings", "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: allowed, truce.RoleObserver: allowed}},
 		{"GET", "/api/v1/findings/" + findingID, "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: allowed, truce.RoleObserver: 404}},
 		{"GET", "/api/v1/agreement", "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: allowed, truce.RoleObserver: allowed}},

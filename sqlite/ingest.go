@@ -211,6 +211,9 @@ func (db *DB) Ingest(ctx context.Context, batch []truce.Judged) (dup []bool, seq
 	if err := db.insertFindings(ctx, tx, batch, dup, seq); err != nil {
 		return nil, nil, err
 	}
+	if err := updateSources(tx, batch, dup); err != nil {
+		return nil, nil, internal(err, "ingest: sources")
+	}
 
 	db.hookMu.RLock()
 	hook := db.hook
@@ -462,4 +465,36 @@ func plainJSONString(s string) bool {
 		}
 	}
 	return true
+}
+
+// updateSources records, for each source of the batch, the observations it had stored and
+// the span of their times: one statement per source, and a batch holds few sources.
+func updateSources(tx *sql.Tx, batch []truce.Judged, dup []bool) error {
+	type span struct {
+		first, last int64
+		n           int64
+	}
+	spans := map[string]*span{}
+	for i := range batch {
+		if dup[i] {
+			continue
+		}
+		o := batch[i].Observation
+		t := o.Time.UnixNano()
+		sp := spans[o.Source]
+		if sp == nil {
+			spans[o.Source] = &span{first: t, last: t, n: 1}
+			continue
+		}
+		sp.first, sp.last, sp.n = min(sp.first, t), max(sp.last, t), sp.n+1
+	}
+	for source, sp := range spans {
+		if _, err := tx.ExecContext(context.Background(), `INSERT INTO sources (source, first_time, last_time, observations)
+			VALUES (?, ?, ?, ?) ON CONFLICT (source) DO UPDATE SET
+			first_time = MIN(first_time, excluded.first_time), last_time = MAX(last_time, excluded.last_time),
+			observations = observations + excluded.observations`, source, sp.first, sp.last, sp.n); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -86,6 +86,22 @@ var migrations = []migration{
 			)`,
 		},
 	},
+	{
+		version: 2,
+		name:    "sources",
+		stmts: []string{
+			// Every source that has reported: when first and last (by observation time) and
+			// how many observations it has had stored. Kept up to date by Ingest.
+			`CREATE TABLE sources (
+				source       TEXT    PRIMARY KEY,
+				first_time   INTEGER NOT NULL,
+				last_time    INTEGER NOT NULL,
+				observations INTEGER NOT NULL
+			)`,
+			`INSERT INTO sources (source, first_time, last_time, observations)
+				SELECT source, MIN(time), MAX(time), COUNT(*) FROM observations GROUP BY source`,
+		},
+	},
 }
 
 // ErrSchemaTooNew is the cause of Open's error for a file written by a newer version of truce.

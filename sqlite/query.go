@@ -302,3 +302,26 @@ func (db *DB) LastSeq(ctx context.Context) (int64, error) {
 	}
 	return seq, nil
 }
+
+// Sources lists every source that has had observations stored, by name.
+func (db *DB) Sources(ctx context.Context) ([]truce.Source, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT source, first_time, last_time, observations FROM sources ORDER BY source`)
+	if err != nil {
+		return nil, internal(err, "sources")
+	}
+	defer rows.Close()
+	var out []truce.Source
+	for rows.Next() {
+		var s truce.Source
+		var first, last int64
+		if err := rows.Scan(&s.Name, &first, &last, &s.Observations); err != nil {
+			return nil, internal(err, "sources")
+		}
+		s.First, s.Last = time.Unix(0, first).UTC(), time.Unix(0, last).UTC()
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal(err, "sources")
+	}
+	return out, nil
+}

@@ -120,7 +120,7 @@ func TestBadAgreementsNameFileLineAndField(t *testing.T) {
 			[]string{`agreement.yaml:11: zone "npp": circle: field "center": [34.58, 97.51] is not a [lon, lat] on Earth`}},
 		{"bad severity and attribution",
 			func(s string) string {
-				return strings.Replace(strings.Replace(s, "severity: major, attribution: party", "severity: huge, attribution: who", 1), "", "", 0)
+				return strings.Replace(s, "severity: major, attribution: party", "severity: huge, attribution: who", 1)
 			},
 			[]string{`rule "dmz-presence": severity "huge" is not one of minor, major, critical`, `rule "dmz-presence": attribution "who" is not party, side, origin or none`}},
 		{"one party",

@@ -383,7 +383,7 @@ func (s *scanner) unescape(dst []byte, off int, raw []byte) ([]byte, error) {
 // space; written as a character reference (&#10;) it is kept.
 func (s *scanner) attrString(a rawAttr) (string, error) {
 	v := a.value
-	if bytes.IndexAny(v, "\t\n\r") >= 0 {
+	if bytes.ContainsAny(v, "\t\n\r") {
 		s.norm = append(s.norm[:0], v...)
 		for i, c := range s.norm {
 			if c == '\t' || c == '\n' || c == '\r' {

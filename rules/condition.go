@@ -64,8 +64,7 @@ func hasComprehension(expr string) bool {
 
 // activation exposes an observation to CEL without building a map per evaluation.
 type activation struct {
-	o     *truce.Observation
-	attrs map[string]any
+	o *truce.Observation
 }
 
 var emptyAttrs = map[string]any{}

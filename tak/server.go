@@ -136,7 +136,6 @@ type Server struct {
 	relayMu      sync.Mutex
 	relayPending []relayItem
 
-	nextID     atomic.Uint64
 	handlers   sync.WaitGroup
 	ing        *ingester
 	followDone chan struct{}

@@ -41,4 +41,7 @@ type Finding struct {
 	Explanation string `json:"explanation"`
 	// Agreement is the content hash of the agreement the finding was judged under.
 	Agreement string `json:"agreement"`
+	// Review is where people's checking of the finding stands (ReviewDetected until someone
+	// acts on it).
+	Review string `json:"review,omitempty"`
 }

@@ -40,6 +40,7 @@ type FindingFilter struct {
 	Party    string // the attributed party
 	Zone     string
 	Status   string // inside or possible
+	Review   string // detected, under_review, verified or dismissed
 	Limit    int
 	Cursor   string
 }
@@ -83,6 +84,15 @@ type Store interface {
 
 	// Finding returns one finding. Errors: ENOTFOUND.
 	Finding(ctx context.Context, id string) (*Finding, error)
+
+	// Review applies an analyst's review action to a finding as NextReview decides, keeps the
+	// action in the finding's history, and returns the finding as it now stands. required is
+	// how many different analysts must approve before it is verified. Errors: ENOTFOUND,
+	// EINVALID, ECONFLICT (see NextReview).
+	Review(ctx context.Context, findingID, action, actor, reason string, required int) (*Finding, error)
+
+	// ReviewHistory lists a finding's review actions, oldest first. Errors: ENOTFOUND.
+	ReviewHistory(ctx context.Context, findingID string) ([]ReviewEntry, error)
 
 	// Events returns up to limit events with Seq > after, in order, for the live feed to
 	// catch up from. Errors: EINTERNAL.

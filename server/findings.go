@@ -12,11 +12,10 @@ type findingsReply struct {
 }
 
 // getFindings lists findings. A liaison sees only the findings attributed to its party, and
-// never their sources; an observer sees what is published, which until findings can be
-// reviewed and verified is nothing.
+// never their sources; an observer sees what is published: verified findings, without sources.
 func (s *Server) getFindings(w http.ResponseWriter, r *http.Request, tok *truce.Token) {
 	q := r.URL.Query()
-	f := truce.FindingFilter{Kind: q.Get("kind"), Rule: q.Get("rule"), Party: q.Get("party"), Zone: q.Get("zone"), Status: q.Get("status"), Cursor: q.Get("cursor")}
+	f := truce.FindingFilter{Kind: q.Get("kind"), Rule: q.Get("rule"), Party: q.Get("party"), Zone: q.Get("zone"), Status: q.Get("status"), Review: q.Get("review"), Cursor: q.Get("cursor")}
 	if f.Status != "" && f.Status != truce.StatusInside && f.Status != truce.StatusPossible {
 		writeError(w, truce.Errorf(truce.EINVALID, "status: %q is not inside or possible", f.Status))
 		return
@@ -33,8 +32,11 @@ func (s *Server) getFindings(w http.ResponseWriter, r *http.Request, tok *truce.
 	}
 	switch tok.Role {
 	case truce.RoleObserver:
-		writeJSON(w, http.StatusOK, findingsReply{Findings: []truce.Finding{}})
-		return
+		if f.Review != "" && f.Review != truce.ReviewVerified {
+			writeJSON(w, http.StatusOK, findingsReply{Findings: []truce.Finding{}})
+			return
+		}
+		f.Review = truce.ReviewVerified
 	case truce.RoleLiaison:
 		if f.Party != "" && f.Party != tok.Party {
 			writeJSON(w, http.StatusOK, findingsReply{Findings: []truce.Finding{}})
@@ -77,6 +79,8 @@ func visible(f *truce.Finding, tok *truce.Token) bool {
 		return true
 	case truce.RoleLiaison:
 		return f.Party == tok.Party
+	case truce.RoleObserver:
+		return f.Review == truce.ReviewVerified
 	}
 	return false
 }

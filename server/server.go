@@ -26,6 +26,8 @@ type Options struct {
 	KeepAlive time.Duration
 	// Log, when set, serves the mission's tamper-evident record under /api/v1/log.
 	Log Log
+	// RequiredApprovals is how many different analysts must verify a finding (default 2).
+	RequiredApprovals int
 	// EvidenceDir, when set, is the folder where evidence files are kept by their SHA-256
 	// (POST and GET /api/v1/evidence).
 	EvidenceDir string
@@ -52,6 +54,9 @@ func New(s truce.Store, p *ingest.Pipeline, opt Options) *Server {
 	}
 	if opt.KeepAlive <= 0 {
 		opt.KeepAlive = 15 * time.Second
+	}
+	if opt.RequiredApprovals <= 0 {
+		opt.RequiredApprovals = 2
 	}
 	srv := &Server{store: s, pipeline: p, opt: opt, mux: http.NewServeMux(), started: time.Now()}
 	reg := p.Stats().Registry
@@ -97,6 +102,8 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/sources", s.allow(insiders, s.getSources))
 	s.mux.Handle("GET /api/v1/findings", s.allow(readers, s.getFindings))
 	s.mux.Handle("GET /api/v1/findings/{id}", s.allow(readers, s.getFinding))
+	s.mux.Handle("POST /api/v1/findings/{id}/review", s.allow(insiders, s.postReview))
+	s.mux.Handle("GET /api/v1/findings/{id}/history", s.allow(insiders, s.getHistory))
 	s.mux.Handle("GET /api/v1/agreement", s.allow(readers, s.getAgreement))
 	s.mux.Handle("GET /api/v1/agreement/map.svg", s.allow(readers, s.getMap))
 	s.mux.Handle("GET /api/v1/events", s.allow(readers, s.getEvents))

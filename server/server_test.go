@@ -278,6 +278,9 @@ func TestEveryRoleAgainstEveryEndpoint(t *testing.T) {
 		{"GET", "/api/v1/agreement", "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: allowed, truce.RoleObserver: allowed}},
 		{"GET", "/api/v1/agreement/map.svg", "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: allowed, truce.RoleObserver: allowed}},
 		{"GET", "/metrics", "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: forbidden, truce.RoleObserver: forbidden}},
+		{"GET", "/api/v1/findings/" + findingID + "/history", "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: forbidden, truce.RoleObserver: forbidden}},
+		// Last, since it changes the finding: the admin's and the analyst's approvals verify it.
+		{"POST", "/api/v1/findings/" + findingID + "/review", "application/json", `{"action": "verify", "reason": "seen on the patrol's video"}`, map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: forbidden, truce.RoleObserver: forbidden}},
 	}
 	for _, ep := range endpoints {
 		for _, role := range truce.Roles {
@@ -476,5 +479,59 @@ func TestEvidenceIsKeptByItsHash(t *testing.T) {
 	}
 	if res, _ := m.do("GET", "/api/v1/evidence/..%2Ftruce.db", m.tokens[truce.RoleAnalyst], "", ""); res.StatusCode != 400 && res.StatusCode != 404 {
 		t.Errorf("a path for a name: %s", res.Status)
+	}
+}
+
+// TestObserversSeeOnlyVerifiedFindings verifies one of two findings through the review API
+// (two analysts; one analyst twice is refused) and checks what the observer, the public's
+// view, is shown.
+func TestObserversSeeOnlyVerifiedFindings(t *testing.T) {
+	m := newMission(t, server.Options{}, ingest.Options{})
+	m.post("application/x-ndjson", good)
+	_, data := m.do("GET", "/api/v1/findings", m.tokens[truce.RoleAnalyst], "", "")
+	var page struct{ Findings []truce.Finding }
+	json.Unmarshal(data, &page)
+	if len(page.Findings) != 2 || page.Findings[0].Review != truce.ReviewDetected {
+		t.Fatalf("findings %+v", page.Findings)
+	}
+	id := page.Findings[0].ID
+	review := func(role truce.Role, body string) (int, truce.Finding) {
+		res, data := m.do("POST", "/api/v1/findings/"+id+"/review", m.tokens[role], "application/json", body)
+		var f truce.Finding
+		json.Unmarshal(data, &f)
+		return res.StatusCode, f
+	}
+	if status, f := review(truce.RoleAnalyst, `{"action": "verify", "reason": "photo 1"}`); status != 200 || f.Review != truce.ReviewUnderReview {
+		t.Fatalf("first approval: %d %+v", status, f)
+	}
+	if status, _ := review(truce.RoleAnalyst, `{"action": "verify", "reason": "photo 1 again"}`); status != 409 {
+		t.Errorf("the same analyst verifying twice: %d, want 409", status)
+	}
+	if status, _ := review(truce.RoleAnalyst, `{"action": "verify"}`); status != 400 {
+		t.Errorf("verifying without a reason: %d, want 400", status)
+	}
+	if status, _ := review(truce.RoleLiaison, `{"action": "dismiss", "reason": "we were not there"}`); status != 403 {
+		t.Errorf("a liaison reviewing: %d, want 403", status)
+	}
+	if status, f := review(truce.RoleAdmin, `{"action": "verify", "reason": "agree"}`); status != 200 || f.Review != truce.ReviewVerified {
+		t.Fatalf("second approval: %d %+v", status, f)
+	}
+	_, data = m.do("GET", "/api/v1/findings", m.tokens[truce.RoleObserver], "", "")
+	var public struct{ Findings []truce.Finding }
+	json.Unmarshal(data, &public)
+	if len(public.Findings) != 1 || public.Findings[0].ID != id || public.Findings[0].Source != "" {
+		t.Errorf("the observer sees %+v, want the verified finding without its source", public.Findings)
+	}
+	if res, _ := m.do("GET", "/api/v1/findings/"+id, m.tokens[truce.RoleObserver], "", ""); res.StatusCode != 200 {
+		t.Errorf("the observer reading the verified finding: %s", res.Status)
+	}
+	if res, _ := m.do("GET", "/api/v1/findings/"+page.Findings[1].ID, m.tokens[truce.RoleObserver], "", ""); res.StatusCode != 404 {
+		t.Errorf("the observer reading an unverified finding: %s", res.Status)
+	}
+	_, data = m.do("GET", "/api/v1/findings/"+id+"/history", m.tokens[truce.RoleAnalyst], "", "")
+	var h struct{ History []truce.ReviewEntry }
+	json.Unmarshal(data, &h)
+	if len(h.History) != 2 || h.History[1].To != truce.ReviewVerified || h.History[0].Actor == h.History[1].Actor {
+		t.Errorf("history %+v", h.History)
 	}
 }

@@ -102,6 +102,26 @@ var migrations = []migration{
 				SELECT source, MIN(time), MAX(time), COUNT(*) FROM observations GROUP BY source`,
 		},
 	},
+	{
+		version: 3,
+		name:    "finding reviews",
+		stmts: []string{
+			`ALTER TABLE findings ADD COLUMN review TEXT NOT NULL DEFAULT 'detected'`,
+			`CREATE INDEX findings_review ON findings (review)`,
+			// Every review action, in the order taken: a finding's history.
+			`CREATE TABLE finding_reviews (
+				pos        INTEGER PRIMARY KEY,
+				finding    TEXT    NOT NULL REFERENCES findings (id),
+				time       INTEGER NOT NULL,
+				actor      TEXT    NOT NULL,
+				action     TEXT    NOT NULL,
+				from_state TEXT    NOT NULL,
+				to_state   TEXT    NOT NULL,
+				reason     TEXT    NOT NULL
+			)`,
+			`CREATE INDEX finding_reviews_finding ON finding_reviews (finding, pos)`,
+		},
+	},
 }
 
 // ErrSchemaTooNew is the cause of Open's error for a file written by a newer version of truce.

@@ -158,14 +158,14 @@ func (db *DB) Observations(ctx context.Context, f truce.ObservationFilter) ([]tr
 }
 
 const findingColumns = `pos, seq, id, rule, article, title, observation, source, kind, time, lat, lon, zone, party,
-	attribution, severity, confidence, status, explanation, agreement`
+	attribution, severity, confidence, status, explanation, agreement, review`
 
 // scanFinding reads a row of findingColumns.
 func scanFinding(row interface{ Scan(...any) error }) (pos, seq int64, f truce.Finding, err error) {
 	var t int64
 	err = row.Scan(&pos, &seq, &f.ID, &f.Rule, &f.Article, &f.Title, &f.Observation, &f.Source, &f.Kind, &t,
 		&f.Lat, &f.Lon, &f.Zone, &f.Party, &f.Attribution, &f.Severity, &f.Confidence, &f.Status, &f.Explanation,
-		&f.Agreement)
+		&f.Agreement, &f.Review)
 	f.Time = time.Unix(0, t).UTC()
 	return pos, seq, f, err
 }
@@ -188,6 +188,7 @@ func (db *DB) Findings(ctx context.Context, f truce.FindingFilter) ([]truce.Find
 	w.equal("party", f.Party)
 	w.equal("zone", f.Zone)
 	w.equal("status", f.Status)
+	w.equal("review", f.Review)
 	limit := pageLimit(f.Limit)
 
 	rows, err := db.read.QueryContext(ctx, `SELECT `+findingColumns+` FROM findings`+w.String()+

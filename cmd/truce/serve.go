@@ -83,6 +83,7 @@ func newServeCmd() *cobra.Command {
 		logOrigin       string
 		logKey          string
 		checkpointEvery time.Duration
+		approvals       int
 	)
 	cmd := &cobra.Command{
 		Use:   "serve --agreement DIR [--data DIR] [--addr HOST:PORT]",
@@ -164,7 +165,7 @@ batches in flight are stored.`,
 			if err := os.MkdirAll(evidence, 0o700); err != nil {
 				return err
 			}
-			srv := server.New(store, pipe, server.Options{MaxBodyBytes: maxBody, Log: mlog, EvidenceDir: evidence})
+			srv := server.New(store, pipe, server.Options{MaxBodyBytes: maxBody, Log: mlog, EvidenceDir: evidence, RequiredApprovals: approvals})
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				pipe.Close()
@@ -242,6 +243,7 @@ batches in flight are stored.`,
 	cmd.Flags().Float64Var(&demoSpeed, "demo-speed", 60, "with --demo: simulated seconds per real second")
 	cmd.Flags().Int64Var(&maxBody, "max-body", 32<<20, "largest request body in bytes")
 	cmd.Flags().IntVar(&queue, "queue", 256, "batches that may wait for the store before new ones get 503")
+	cmd.Flags().IntVar(&approvals, "approvals", 2, "how many different analysts must verify a finding before it is verified and published")
 	cmd.Flags().StringVar(&logOrigin, "log-origin", defaultLogOrigin, "the name of the mission's log and of the key generated for it on first start")
 	cmd.Flags().StringVar(&logKey, "log-key", "", "sign checkpoints with this note signer key file instead of DATA/log.key")
 	cmd.Flags().DurationVar(&checkpointEvery, "checkpoint-every", 10*time.Second, "how often to sign a checkpoint when the log has grown")

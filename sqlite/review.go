@@ -1,0 +1,93 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/truce-project/truce"
+)
+
+// Review applies a review action in one transaction: the finding's state and the approvals
+// since it last came under review are read, NextReview decides, and the new state and the
+// history entry are written together. See truce.Store.
+func (db *DB) Review(ctx context.Context, findingID, action, actor, reason string, required int) (*truce.Finding, error) {
+	var out *truce.Finding
+	err := db.Update(ctx, func(tx *sql.Tx) error {
+		var state string
+		err := tx.QueryRowContext(ctx, `SELECT review FROM findings WHERE id = ?`, findingID).Scan(&state)
+		if errors.Is(err, sql.ErrNoRows) {
+			return truce.Errorf(truce.ENOTFOUND, "no finding %q", findingID)
+		}
+		if err != nil {
+			return internal(err, "review %s: state", findingID)
+		}
+		// Approvals count from the latest entry into review: a reopened finding is approved
+		// afresh.
+		rows, err := tx.QueryContext(ctx, `SELECT actor FROM finding_reviews WHERE finding = ? AND action = ?
+			AND pos > COALESCE((SELECT MAX(pos) FROM finding_reviews WHERE finding = ? AND action = ?), 0)`,
+			findingID, truce.ActionVerify, findingID, truce.ActionReopen)
+		if err != nil {
+			return internal(err, "review %s: approvals", findingID)
+		}
+		var approvals []string
+		for rows.Next() {
+			var a string
+			if err := rows.Scan(&a); err != nil {
+				rows.Close()
+				return internal(err, "review %s: approvals", findingID)
+			}
+			approvals = append(approvals, a)
+		}
+		rows.Close()
+		next, err := truce.NextReview(state, approvals, action, actor, reason, required)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE findings SET review = ? WHERE id = ?`, next, findingID); err != nil {
+			return internal(err, "review %s: update", findingID)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO finding_reviews (finding, time, actor, action, from_state, to_state, reason)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, findingID, db.now().UnixNano(), actor, action, state, next, reason); err != nil {
+			return internal(err, "review %s: history", findingID)
+		}
+		row := tx.QueryRowContext(ctx, `SELECT `+findingColumns+` FROM findings WHERE id = ?`, findingID)
+		_, _, f, err := scanFinding(row)
+		if err != nil {
+			return internal(err, "review %s: read back", findingID)
+		}
+		out = &f
+		return nil
+	})
+	return out, err
+}
+
+// ReviewHistory lists a finding's review actions, oldest first; see truce.Store.
+func (db *DB) ReviewHistory(ctx context.Context, findingID string) ([]truce.ReviewEntry, error) {
+	var exists int
+	err := db.read.QueryRowContext(ctx, `SELECT 1 FROM findings WHERE id = ?`, findingID).Scan(&exists)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, truce.Errorf(truce.ENOTFOUND, "no finding %q", findingID)
+	}
+	if err != nil {
+		return nil, internal(err, "history %s", findingID)
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT time, actor, action, from_state, to_state, reason
+		FROM finding_reviews WHERE finding = ? ORDER BY pos`, findingID)
+	if err != nil {
+		return nil, internal(err, "history %s", findingID)
+	}
+	defer rows.Close()
+	out := []truce.ReviewEntry{}
+	for rows.Next() {
+		e := truce.ReviewEntry{Finding: findingID}
+		var t int64
+		if err := rows.Scan(&t, &e.Actor, &e.Action, &e.From, &e.To, &e.Reason); err != nil {
+			return nil, internal(err, "history %s", findingID)
+		}
+		e.Time = time.Unix(0, t).UTC()
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -29,8 +29,9 @@ type DB struct {
 	ingest *ingestStmts
 
 	// hook, when set, runs inside each Ingest transaction (see SetIngestHook).
-	hookMu sync.RWMutex
-	hook   IngestHook
+	hookMu     sync.RWMutex
+	hook       IngestHook
+	reviewHook ReviewHook
 
 	// now is the clock, a field so that tests can fix it.
 	now func() time.Time

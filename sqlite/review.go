@@ -9,6 +9,17 @@ import (
 	"github.com/truce-project/truce"
 )
 
+// ReviewHook runs inside Review's transaction with the entry it adds to the history: how the
+// mission's log records each decision in the same transaction that makes it.
+type ReviewHook func(ctx context.Context, tx *sql.Tx, entry truce.ReviewEntry) error
+
+// SetReviewHook installs h (nil removes it) for the reviews that begin after it returns.
+func (db *DB) SetReviewHook(h ReviewHook) {
+	db.hookMu.Lock()
+	db.reviewHook = h
+	db.hookMu.Unlock()
+}
+
 // Review applies a review action in one transaction: the finding's state and the approvals
 // since it last came under review are read, NextReview decides, and the new state and the
 // history entry are written together. See truce.Store.
@@ -48,9 +59,18 @@ func (db *DB) Review(ctx context.Context, findingID, action, actor, reason strin
 		if _, err := tx.ExecContext(ctx, `UPDATE findings SET review = ? WHERE id = ?`, next, findingID); err != nil {
 			return internal(err, "review %s: update", findingID)
 		}
+		entry := truce.ReviewEntry{Finding: findingID, Time: db.now().UTC(), Actor: actor, Action: action, From: state, To: next, Reason: reason}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO finding_reviews (finding, time, actor, action, from_state, to_state, reason)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, findingID, db.now().UnixNano(), actor, action, state, next, reason); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, findingID, entry.Time.UnixNano(), actor, action, state, next, reason); err != nil {
 			return internal(err, "review %s: history", findingID)
+		}
+		db.hookMu.RLock()
+		hook := db.reviewHook
+		db.hookMu.RUnlock()
+		if hook != nil {
+			if err := hook(ctx, tx, entry); err != nil {
+				return internal(err, "review %s: hook", findingID)
+			}
 		}
 		row := tx.QueryRowContext(ctx, `SELECT `+findingColumns+` FROM findings WHERE id = ?`, findingID)
 		_, _, f, err := scanFinding(row)

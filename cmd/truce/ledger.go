@@ -66,6 +66,7 @@ func openLog(store *sqlite.DB, dataDir, origin, keyFile string) (*missionLog, er
 	}
 	l := &missionLog{db: db, signer: signer, verifier: verifier, vkey: vkey}
 	store.SetIngestHook(l.append)
+	store.SetReviewHook(l.appendDecision)
 	return l, nil
 }
 
@@ -88,6 +89,16 @@ func (l *missionLog) append(ctx context.Context, tx *sql.Tx, stored []truce.Even
 		}
 	}
 	_, err := ledger.Append(ctx, tx, records...)
+	return err
+}
+
+// appendDecision logs a review action on a finding, in the transaction that takes it.
+func (l *missionLog) appendDecision(ctx context.Context, tx *sql.Tx, e truce.ReviewEntry) error {
+	r, err := ledger.NewRecord(ledger.KindDecision, e.Finding+"/"+e.Action+"/"+e.Time.Format(time.RFC3339Nano), e.Time, e)
+	if err != nil {
+		return err
+	}
+	_, err = ledger.Append(ctx, tx, r)
 	return err
 }
 

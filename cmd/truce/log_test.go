@@ -130,6 +130,27 @@ func TestServedLogProvesAndExportsWhatWasStored(t *testing.T) {
 	if !strings.Contains(string(body), "— witness-east ") {
 		t.Errorf("the served checkpoint lacks the witness's cosignature:\n%s", body)
 	}
+	// A review decision is logged too: the next checkpoint holds one more record, a decision.
+	_, body, _ = httpDo(ctx, "GET", server.url+"/api/v1/findings", analyst, "", nil)
+	var page struct{ Findings []struct{ ID string } }
+	json.Unmarshal(body, &page)
+	if status, reply, err := httpDo(ctx, "POST", server.url+"/api/v1/findings/"+page.Findings[0].ID+"/review", analyst, "application/json",
+		[]byte(`{"action": "verify", "reason": "seen"}`)); err != nil || status != 200 {
+		t.Fatalf("review: %v %d %s", err, status, reply)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		_, body, _ := httpDo(ctx, "GET", server.url+"/api/v1/log/checkpoint", observer, "", nil)
+		if c, _, err := ledger.OpenCheckpoint(body, verifier); err == nil && c.Size == size+1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no checkpoint of %d records after the review", size+1)
+		}
+	}
+	_, body, _ = httpDo(ctx, "GET", server.url+"/api/v1/log/entries?start=5&end=6", analyst, "", nil)
+	if rec, err := ledger.ParseRecord(bytes.TrimSpace(body)); err != nil || rec.Kind != ledger.KindDecision || !strings.Contains(string(rec.Body), `"action":"verify"`) {
+		t.Errorf("record 5 is not the review decision: %v %s", err, body)
+	}
 	server.stop(t)
 
 	// An export of the data folder verifies offline with log.pub alone.

@@ -88,8 +88,12 @@ type Store interface {
 	// Review applies an analyst's review action to a finding as NextReview decides, keeps the
 	// action in the finding's history, and returns the finding as it now stands. required is
 	// how many different analysts must approve before it is verified. Errors: ENOTFOUND,
-	// EINVALID, ECONFLICT (see NextReview).
+	// EINVALID, ECONFLICT (see NextReview, and while another analyst holds the lock).
 	Review(ctx context.Context, findingID, action, actor, reason string, required int) (*Finding, error)
+
+	// Lock holds a finding for an analyst until a time (one in the past releases it), so that
+	// no other analyst reviews it meanwhile. Errors: ENOTFOUND; ECONFLICT while another holds it.
+	Lock(ctx context.Context, findingID, actor string, until time.Time) error
 
 	// ReviewHistory lists a finding's review actions, oldest first. Errors: ENOTFOUND.
 	ReviewHistory(ctx context.Context, findingID string) ([]ReviewEntry, error)

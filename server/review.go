@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"time"
 
 	truce "github.com/truce-project/truce"
 )
@@ -46,4 +47,41 @@ func (s *Server) getHistory(w http.ResponseWriter, r *http.Request, tok *truce.T
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"history": history})
+}
+
+// maxLock bounds how long one request may hold a finding.
+const maxLock = time.Hour
+
+// postLock holds a finding for the calling analyst for {"minutes": N} (default 15, at most
+// 60); DELETE releases it.
+func (s *Server) postLock(w http.ResponseWriter, r *http.Request, tok *truce.Token) {
+	var req struct {
+		Minutes int `json:"minutes"`
+	}
+	if r.ContentLength != 0 {
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			writeError(w, truce.Errorf(truce.EINVALID, `the body must be {"minutes": N}: %v`, err))
+			return
+		}
+	}
+	d := time.Duration(req.Minutes) * time.Minute
+	if d <= 0 {
+		d = 15 * time.Minute
+	}
+	until := time.Now().Add(min(d, maxLock)).UTC()
+	if err := s.store.Lock(r.Context(), r.PathValue("id"), tok.ID, until); err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"locked_by": tok.ID, "until": until})
+}
+
+func (s *Server) deleteLock(w http.ResponseWriter, r *http.Request, tok *truce.Token) {
+	if err := s.store.Lock(r.Context(), r.PathValue("id"), tok.ID, time.Time{}); err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"locked_by": ""})
 }

@@ -104,6 +104,8 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/findings/{id}", s.allow(readers, s.getFinding))
 	s.mux.Handle("POST /api/v1/findings/{id}/review", s.allow(insiders, s.postReview))
 	s.mux.Handle("GET /api/v1/findings/{id}/history", s.allow(insiders, s.getHistory))
+	s.mux.Handle("POST /api/v1/findings/{id}/lock", s.allow(insiders, s.postLock))
+	s.mux.Handle("DELETE /api/v1/findings/{id}/lock", s.allow(insiders, s.deleteLock))
 	s.mux.Handle("GET /api/v1/agreement", s.allow(readers, s.getAgreement))
 	s.mux.Handle("GET /api/v1/agreement/map.svg", s.allow(readers, s.getMap))
 	s.mux.Handle("GET /api/v1/events", s.allow(readers, s.getEvents))

@@ -535,3 +535,36 @@ func TestObserversSeeOnlyVerifiedFindings(t *testing.T) {
 		t.Errorf("history %+v", h.History)
 	}
 }
+
+// TestALockedFindingWaitsForItsHolder locks a finding as one analyst: another cannot review it
+// or take the lock until it is released.
+func TestALockedFindingWaitsForItsHolder(t *testing.T) {
+	m := newMission(t, server.Options{}, ingest.Options{})
+	m.post("application/x-ndjson", good)
+	_, data := m.do("GET", "/api/v1/findings", m.tokens[truce.RoleAnalyst], "", "")
+	var page struct{ Findings []truce.Finding }
+	json.Unmarshal(data, &page)
+	id := page.Findings[0].ID
+	holder, other := m.tokens[truce.RoleAnalyst], m.tokens[truce.RoleAdmin]
+	if res, data := m.do("POST", "/api/v1/findings/"+id+"/lock", holder, "application/json", `{"minutes": 10}`); res.StatusCode != 200 {
+		t.Fatalf("lock: %s %s", res.Status, data)
+	}
+	if res, data := m.do("POST", "/api/v1/findings/"+id+"/review", other, "application/json", `{"action": "review"}`); res.StatusCode != 409 || !strings.Contains(string(data), "locked by") {
+		t.Errorf("another analyst reviewing a locked finding: %s %s", res.Status, data)
+	}
+	if res, _ := m.do("POST", "/api/v1/findings/"+id+"/lock", other, "", ""); res.StatusCode != 409 {
+		t.Errorf("another analyst taking the lock: %s", res.Status)
+	}
+	if res, _ := m.do("POST", "/api/v1/findings/"+id+"/review", holder, "application/json", `{"action": "review"}`); res.StatusCode != 200 {
+		t.Errorf("the holder reviewing: %s", res.Status)
+	}
+	if res, _ := m.do("DELETE", "/api/v1/findings/"+id+"/lock", holder, "", ""); res.StatusCode != 200 {
+		t.Errorf("release: %s", res.Status)
+	}
+	if res, data := m.do("POST", "/api/v1/findings/"+id+"/review", other, "application/json", `{"action": "dismiss", "reason": "a tractor"}`); res.StatusCode != 200 {
+		t.Errorf("after release, another analyst: %s %s", res.Status, data)
+	}
+	if res, _ := m.do("POST", "/api/v1/findings/"+id+"/lock", m.tokens[truce.RoleLiaison], "", ""); res.StatusCode != 403 {
+		t.Errorf("a liaison locking: %s", res.Status)
+	}
+}

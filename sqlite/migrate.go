@@ -122,6 +122,15 @@ var migrations = []migration{
 			`CREATE INDEX finding_reviews_finding ON finding_reviews (finding, pos)`,
 		},
 	},
+	{
+		version: 4,
+		name:    "finding locks",
+		stmts: []string{
+			// An analyst editing a finding holds it until locked_until (unix nanoseconds).
+			`ALTER TABLE findings ADD COLUMN locked_by TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE findings ADD COLUMN locked_until INTEGER NOT NULL DEFAULT 0`,
+		},
+	},
 }
 
 // ErrSchemaTooNew is the cause of Open's error for a file written by a newer version of truce.

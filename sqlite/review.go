@@ -26,13 +26,17 @@ func (db *DB) SetReviewHook(h ReviewHook) {
 func (db *DB) Review(ctx context.Context, findingID, action, actor, reason string, required int) (*truce.Finding, error) {
 	var out *truce.Finding
 	err := db.Update(ctx, func(tx *sql.Tx) error {
-		var state string
-		err := tx.QueryRowContext(ctx, `SELECT review FROM findings WHERE id = ?`, findingID).Scan(&state)
+		var state, lockedBy string
+		var lockedUntil int64
+		err := tx.QueryRowContext(ctx, `SELECT review, locked_by, locked_until FROM findings WHERE id = ?`, findingID).Scan(&state, &lockedBy, &lockedUntil)
 		if errors.Is(err, sql.ErrNoRows) {
 			return truce.Errorf(truce.ENOTFOUND, "no finding %q", findingID)
 		}
 		if err != nil {
 			return internal(err, "review %s: state", findingID)
+		}
+		if lockedBy != "" && lockedBy != actor && db.now().UnixNano() < lockedUntil {
+			return truce.Errorf(truce.ECONFLICT, "the finding is locked by %s until %s", lockedBy, time.Unix(0, lockedUntil).UTC().Format(time.RFC3339))
 		}
 		// Approvals count from the latest entry into review: a reopened finding is approved
 		// afresh.
@@ -110,4 +114,28 @@ func (db *DB) ReviewHistory(ctx context.Context, findingID string) ([]truce.Revi
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// Lock holds a finding for actor until the given time, so that no other analyst reviews it
+// meanwhile; the holder may renew it. until in the past releases it. Errors: ENOTFOUND;
+// ECONFLICT while another analyst holds it.
+func (db *DB) Lock(ctx context.Context, findingID, actor string, until time.Time) error {
+	return db.Update(ctx, func(tx *sql.Tx) error {
+		var lockedBy string
+		var lockedUntil int64
+		err := tx.QueryRowContext(ctx, `SELECT locked_by, locked_until FROM findings WHERE id = ?`, findingID).Scan(&lockedBy, &lockedUntil)
+		if errors.Is(err, sql.ErrNoRows) {
+			return truce.Errorf(truce.ENOTFOUND, "no finding %q", findingID)
+		}
+		if err != nil {
+			return internal(err, "lock %s", findingID)
+		}
+		if lockedBy != "" && lockedBy != actor && db.now().UnixNano() < lockedUntil {
+			return truce.Errorf(truce.ECONFLICT, "the finding is locked by %s until %s", lockedBy, time.Unix(0, lockedUntil).UTC().Format(time.RFC3339))
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE findings SET locked_by = ?, locked_until = ? WHERE id = ?`, actor, until.UnixNano(), findingID); err != nil {
+			return internal(err, "lock %s", findingID)
+		}
+		return nil
+	})
 }

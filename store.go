@@ -10,6 +10,9 @@ import (
 type Judged struct {
 	Observation *Observation
 	Findings    []Finding
+	// Prepared is what the store's hook prepared for this observation before the batch
+	// reached the single writer (the log's records, built in parallel), or nil.
+	Prepared any
 }
 
 // Event is one stored observation and its findings, numbered in the order the store made them
@@ -18,6 +21,8 @@ type Event struct {
 	Seq         int64        `json:"seq"`
 	Observation *Observation `json:"observation"`
 	Findings    []Finding    `json:"findings,omitempty"`
+	// Prepared is the Judged's Prepared, handed to the store's hook; nil once stored.
+	Prepared any `json:"-"`
 }
 
 // ObservationFilter selects observations. Zero fields do not filter.

@@ -55,6 +55,9 @@ func (b *Batcher) Add(o *truce.Observation) {
 		return
 	}
 	judged := truce.Judged{Observation: o, Findings: b.p.judge.Judge(o, nil)}
+	if b.p.opt.Prepare != nil {
+		b.p.opt.Prepare(&judged)
+	}
 	b.mu.Lock()
 	for len(b.pending) >= 4*b.maxBatch && !b.closed {
 		b.cond.Wait()

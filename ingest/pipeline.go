@@ -30,6 +30,10 @@ type Options struct {
 	MaxFuture time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Prepare, when set, is called with each judged observation in the submitting goroutine,
+	// before it joins a batch: work the store's hook would otherwise do in the single writer
+	// (building the log's records) is done there, in parallel, into Judged.Prepared.
+	Prepare func(*truce.Judged)
 }
 
 // Pipeline judges, stores and publishes observations.
@@ -110,7 +114,11 @@ func (p *Pipeline) Check(o *truce.Observation) error {
 
 // Judge appends o, judged, to batch. o must have passed Check.
 func (p *Pipeline) JudgeInto(batch []truce.Judged, o *truce.Observation) []truce.Judged {
-	return append(batch, truce.Judged{Observation: o, Findings: p.judge.Judge(o, nil)})
+	j := truce.Judged{Observation: o, Findings: p.judge.Judge(o, nil)}
+	if p.opt.Prepare != nil {
+		p.opt.Prepare(&j)
+	}
+	return append(batch, j)
 }
 
 // Submit makes a judged batch durable and publishes it. It returns once the batch is stored:

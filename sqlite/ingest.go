@@ -222,7 +222,7 @@ func (db *DB) Ingest(ctx context.Context, batch []truce.Judged) (dup []bool, seq
 		events := make([]truce.Event, 0, len(batch))
 		for i := range batch {
 			if !dup[i] {
-				events = append(events, truce.Event{Seq: seq[i], Observation: batch[i].Observation, Findings: batch[i].Findings})
+				events = append(events, truce.Event{Seq: seq[i], Observation: batch[i].Observation, Findings: batch[i].Findings, Prepared: batch[i].Prepared})
 			}
 		}
 		if err := hook(ctx, tx, events); err != nil {

@@ -141,7 +141,11 @@ func startBenchServer(dir string, withLog bool) (string, string, func(), error) 
 			return "", "", nil, err
 		}
 	}
-	pipe, err := ingest.New(judge, store, ingest.Options{})
+	opt := ingest.Options{}
+	if mlog != nil {
+		opt.Prepare = mlog.prepare
+	}
+	pipe, err := ingest.New(judge, store, opt)
 	if err != nil {
 		store.Close()
 		os.RemoveAll(data)

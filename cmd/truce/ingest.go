@@ -73,7 +73,7 @@ duplicates. Bad records are reported with file, line and field; the rest are loa
 					return err
 				}
 				defer mlog.Close()
-				pipe, err := ingest.New(judge, store, ingest.Options{})
+				pipe, err := ingest.New(judge, store, ingest.Options{Prepare: mlog.prepare})
 				if err != nil {
 					return err
 				}

@@ -70,25 +70,48 @@ func openLog(store *sqlite.DB, dataDir, origin, keyFile string) (*missionLog, er
 	return l, nil
 }
 
-// append logs a stored batch: each observation followed by its findings.
+// records are the log's records of one observation: the observation, then its findings.
+func records(o *truce.Observation, findings []truce.Finding, at time.Time) ([]ledger.Record, error) {
+	out := make([]ledger.Record, 0, 1+len(findings))
+	r, err := ledger.ObservationRecord(o, at)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, r)
+	for i := range findings {
+		r, err := ledger.FindingRecord(&findings[i], at)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// prepare builds an observation's records as it is accepted, in the submitting goroutine
+// (ingest.Options.Prepare), so the single writer only appends them. A record that cannot be
+// built is left to append, which fails the batch with the reason.
+func (l *missionLog) prepare(j *truce.Judged) {
+	if recs, err := records(j.Observation, j.Findings, time.Now().UTC()); err == nil {
+		j.Prepared = recs
+	}
+}
+
+// append logs a stored batch: each observation followed by its findings, as prepared.
 func (l *missionLog) append(ctx context.Context, tx *sql.Tx, stored []truce.Event) error {
 	at := time.Now().UTC()
-	records := make([]ledger.Record, 0, len(stored)*2)
+	all := make([]ledger.Record, 0, len(stored)*2)
 	for _, e := range stored {
-		r, err := ledger.ObservationRecord(e.Observation, at)
-		if err != nil {
-			return err
-		}
-		records = append(records, r)
-		for i := range e.Findings {
-			r, err := ledger.FindingRecord(&e.Findings[i], at)
-			if err != nil {
+		recs, ok := e.Prepared.([]ledger.Record)
+		if !ok {
+			var err error
+			if recs, err = records(e.Observation, e.Findings, at); err != nil {
 				return err
 			}
-			records = append(records, r)
 		}
+		all = append(all, recs...)
 	}
-	_, err := ledger.Append(ctx, tx, records...)
+	_, err := ledger.Append(ctx, tx, all...)
 	return err
 }
 

@@ -157,7 +157,7 @@ batches in flight are stored.`,
 				return err
 			}
 			defer mlog.Close()
-			pipe, err := ingest.New(judge, store, ingest.Options{QueueBatches: queue})
+			pipe, err := ingest.New(judge, store, ingest.Options{QueueBatches: queue, Prepare: mlog.prepare})
 			if err != nil {
 				return err
 			}

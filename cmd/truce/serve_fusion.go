@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	truce "github.com/truce-project/truce"
+	"github.com/truce-project/truce/fusion"
+)
+
+// fusionSource is the source of the observations the fusion reports: one per incident of fire
+// whose origin it located, so that the agreement's rules that attribute by origin judge it.
+const fusionSource = "fusion"
+
+// Fusion in `truce serve`: every stored report (vessels and derived reports aside) goes to the
+// fuser in store order; when an incident of fire closes with its origin located, it comes back
+// through the pipeline as one observation of source "fusion" at the located position, carrying
+// origin_lat, origin_lon and origin_ce_m (the origin's 95% ellipse) and the incident's members,
+// so that rules with `attribution: origin` attribute it.
+func init() {
+	var enabled bool
+	var horizon time.Duration
+	serveCmd.Flags().BoolVar(&enabled, "fusion", false, "fuse reports into incidents and report located fire for attribution by origin (on with --demo)")
+	serveCmd.Flags().DurationVar(&horizon, "fusion-horizon", 2*time.Hour, "how long, in observation time, an incident stays open after its last report")
+	serveStarters = append(serveStarters, func(env *serveEnv) (func(), error) {
+		if !enabled && !env.Demo {
+			return nil, nil
+		}
+		batch := env.Pipe.NewBatcher(100, 500*time.Millisecond, func(err error) { env.Log.Warn("fusion: incident not stored", "err", err) })
+		fuser := fusion.New(env.Judge.Agreement(), env.Judge.Engine(), fusion.Config{
+			Horizon: horizon,
+			OnClose: func(inc *fusion.Incident) {
+				if o, ok := incidentObservation(inc); ok {
+					batch.Add(&o)
+				}
+			},
+		})
+		ctx, cancel := context.WithCancel(env.Ctx)
+		feed := env.Pipe.Feed()
+		last := feed.Last()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			var buf []truce.Event
+			for {
+				events, ok := feed.Since(buf[:0], last, 1000)
+				if !ok {
+					var err error
+					if events, err = env.Store.Events(ctx, last, 1000); err != nil {
+						return
+					}
+				}
+				buf = events
+				for i := range events {
+					last = events[i].Seq
+					o := events[i].Observation
+					if o.Source == fusionSource || o.Kind == "sea.vessel" {
+						continue
+					}
+					if _, err := fuser.Add(*o, events[i].Findings); err != nil {
+						env.Log.Debug("fusion: report not fused", "id", o.ID, "err", err)
+					}
+				}
+				if len(events) == 0 {
+					if _, more := feed.Wait(ctx, last); !more {
+						return
+					}
+				}
+			}
+		}()
+		return func() {
+			cancel()
+			<-done
+			fuser.Flush() // what is still open is reported as it stands
+			batch.Close()
+		}, nil
+	})
+}
+
+// incidentObservation is the report of a closed incident of fire whose origin was located by
+// more than one report.
+func incidentObservation(inc *fusion.Incident) (truce.Observation, bool) {
+	if inc.Origin == nil || len(inc.Members) < 2 || !strings.HasPrefix(inc.Class, "fire") {
+		return truce.Observation{}, false
+	}
+	first := inc.Members[0].Observation
+	at := inc.Origin
+	if inc.Position != nil {
+		at = inc.Position
+	}
+	members := make([]any, len(inc.Members))
+	for i, m := range inc.Members {
+		members[i] = m.Key()
+	}
+	attrs := map[string]any{"incident": inc.ID, "members": members, "sources": float64(inc.Sources),
+		"confidence": inc.Confidence, "explanation": inc.Attribution.Explanation}
+	inc.OriginAttrs(attrs)
+	return truce.Observation{ID: inc.ID, Source: fusionSource, Time: inc.Start, Kind: first.Kind,
+		Lat: at.Lat, Lon: at.Lon, CEm: at.Ellipse.SemiMajorM, Attrs: attrs}, true
+}

@@ -170,7 +170,10 @@ func (r *run) injectRule(ri int) {
 			o.Source = "coastal-radar"
 			r.radarSeq++
 			o.ID = seqID("radar", r.radarSeq)
-			o.Attrs["track"] = r.trackOf(party)
+			// A track of its own: a warship the radar has not followed before. Continuing
+			// a patrolling warship's track would make it leap to the intrusion, which the
+			// maritime detectors rightly report as an impossible jump.
+			o.Attrs["track"] = "track-" + party + "-intrusion-" + itoa(r.radarSeq)
 		case src != nil:
 			src.seq++
 			o.Source, o.ID = src.id, seqID(src.id, src.seq)
@@ -259,17 +262,6 @@ func (r *run) confirms(rule, party string, findings []truce.Finding) bool {
 		}
 	}
 	return false
-}
-
-// trackOf is the radar track of a warship of party, so that an intrusion continues a track
-// the radar already follows.
-func (r *run) trackOf(party string) string {
-	for _, w := range r.warships {
-		if w.party == party {
-			return w.id
-		}
-	}
-	return "track-0"
 }
 
 // rulePoint draws a point in the place of rule def: in one of its zones, else in the band of

@@ -33,6 +33,12 @@ func (j *Judge) finding(r *rule, o *truce.Observation, loc *geo.Location, status
 	var b strings.Builder
 	b.Grow(320)
 	b.WriteString(o.Kind)
+	// A report a detector derived (maritime, fusion) says what it found in its own words.
+	if said, ok := o.Attrs["explanation"].(string); ok && said != "" {
+		b.WriteString(" (")
+		b.WriteString(said)
+		b.WriteByte(')')
+	}
 	if zone >= 0 {
 		z := &a.Zones[zone]
 		f.Zone = z.ID
@@ -68,7 +74,9 @@ func (j *Judge) finding(r *rule, o *truce.Observation, loc *geo.Location, status
 	if line < 0 && zone >= 0 && a.Zones[zone].Band != nil {
 		line = a.LineIndex(a.Zones[zone].Band.Line)
 	}
-	if line < 0 {
+	if line < 0 && r.def.Attribution != truce.AttributeNone {
+		// Only where responsibility is at stake: a rule that attributes nothing gains nothing
+		// from "300 km on Party East's side" of a line it does not concern.
 		line = j.nearestSideLine(loc)
 	}
 	if line >= 0 {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync"
 
 	truce "github.com/truce-project/truce"
 )
@@ -48,6 +49,40 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request, tok *truce.To
 
 	ctx := r.Context()
 	feed := s.pipeline.Feed()
+	// Review decisions arrive on their own goroutine; writes to the stream take mu, and once
+	// the handler returns (ended is set) nothing more is written.
+	var mu sync.Mutex
+	ended := false
+	defer func() {
+		mu.Lock()
+		ended = true
+		mu.Unlock()
+	}()
+	reviews := s.reviews.subscribe()
+	defer s.reviews.unsubscribe(reviews)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case f := <-reviews:
+				if !reviewVisible(&f, tok) {
+					continue
+				}
+				redact(&f, tok)
+				mu.Lock()
+				if ended {
+					mu.Unlock()
+					return
+				}
+				writeSSE(bw, "review", &f, 0, false)
+				if bw.Flush() == nil {
+					flusher.Flush()
+				}
+				mu.Unlock()
+			}
+		}
+	}()
 	var buf []truce.Event
 	for {
 		events, ok := feed.Since(buf[:0], last, 500)
@@ -58,16 +93,19 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request, tok *truce.To
 			}
 		}
 		buf = events
+		mu.Lock()
 		for i := range events {
 			writeEvent(bw, &events[i], tok)
 			last = events[i].Seq
 		}
 		if len(events) > 0 {
 			if bw.Flush() != nil {
+				mu.Unlock()
 				return
 			}
 			flusher.Flush()
 		}
+		mu.Unlock()
 		if len(events) == 500 {
 			continue // more to catch up on
 		}
@@ -79,10 +117,18 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request, tok *truce.To
 			return
 		}
 		if !more {
-			if _, err := bw.WriteString(": keep-alive\n\n"); err != nil || bw.Flush() != nil {
+			mu.Lock()
+			_, err := bw.WriteString(": keep-alive\n\n")
+			if err == nil {
+				err = bw.Flush()
+			}
+			if err == nil {
+				flusher.Flush()
+			}
+			mu.Unlock()
+			if err != nil {
 				return
 			}
-			flusher.Flush()
 		}
 	}
 }

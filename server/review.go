@@ -37,6 +37,7 @@ func (s *Server) postReview(w http.ResponseWriter, r *http.Request, tok *truce.T
 		return
 	}
 	s.audit(r, tok, "review "+req.Action+" "+f.ID, "allowed", f.Review)
+	s.reviews.publish(*f)
 	writeJSON(w, http.StatusOK, f)
 }
 

@@ -44,6 +44,7 @@ type Server struct {
 	metrics  http.Handler
 	mapSVG   []byte
 	streams  atomic.Int64
+	reviews  *reviewHub
 }
 
 // New returns a server over the pipeline and its store. It is not ready (GET /readyz answers
@@ -58,7 +59,7 @@ func New(s truce.Store, p *ingest.Pipeline, opt Options) *Server {
 	if opt.RequiredApprovals <= 0 {
 		opt.RequiredApprovals = 2
 	}
-	srv := &Server{store: s, pipeline: p, opt: opt, mux: http.NewServeMux(), started: time.Now()}
+	srv := &Server{store: s, pipeline: p, opt: opt, mux: http.NewServeMux(), started: time.Now(), reviews: newReviewHub()}
 	reg := p.Stats().Registry
 	reg.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "truce_ingest_queue_depth", Help: "Batches waiting for the writer."}, func() float64 { return float64(p.QueueDepth()) }),

@@ -568,3 +568,71 @@ func TestALockedFindingWaitsForItsHolder(t *testing.T) {
 		t.Errorf("a liaison locking: %s", res.Status)
 	}
 }
+
+// TestLiaisonsAreToldWhenAFindingAboutTheirPartyIsVerified opens event streams as a liaison of
+// the party concerned and as an analyst, verifies a finding, and checks who hears of it.
+func TestLiaisonsAreToldWhenAFindingAboutTheirPartyIsVerified(t *testing.T) {
+	m := newMission(t, server.Options{RequiredApprovals: 1, KeepAlive: 100 * time.Millisecond}, ingest.Options{})
+	m.post("application/x-ndjson", good) // a1 is attributed to east, a2 to west
+	_, data := m.do("GET", "/api/v1/findings", m.tokens[truce.RoleAnalyst], "", "")
+	var page struct{ Findings []truce.Finding }
+	json.Unmarshal(data, &page)
+	byParty := map[string]string{}
+	for _, f := range page.Findings {
+		byParty[f.Party] = f.ID
+	}
+	listen := func(role truce.Role) (<-chan string, func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, "GET", m.url+"/api/v1/events", nil)
+		req.Header.Set("Authorization", "Bearer "+m.tokens[role])
+		res, err := http.DefaultClient.Do(req)
+		if err != nil || res.StatusCode != 200 {
+			t.Fatalf("events as %s: %v", role, err)
+		}
+		out := make(chan string, 16)
+		go func() {
+			sc := bufio.NewScanner(res.Body)
+			sc.Buffer(make([]byte, 1<<20), 1<<20)
+			name := ""
+			for sc.Scan() {
+				line := sc.Text()
+				if strings.HasPrefix(line, "event: ") {
+					name = line[7:]
+				}
+				if strings.HasPrefix(line, "data: ") && name == "review" {
+					var f truce.Finding
+					json.Unmarshal([]byte(line[6:]), &f)
+					out <- f.ID + " " + f.Review + " " + f.Source
+				}
+			}
+		}()
+		return out, func() { cancel(); res.Body.Close() }
+	}
+	liaison, stopL := listen(truce.RoleLiaison) // of east
+	defer stopL()
+	analyst, stopA := listen(truce.RoleAnalyst)
+	defer stopA()
+	time.Sleep(100 * time.Millisecond)
+	for _, id := range []string{byParty["west"], byParty["east"]} {
+		if res, data := m.do("POST", "/api/v1/findings/"+id+"/review", m.tokens[truce.RoleAnalyst], "application/json", `{"action": "verify", "reason": "seen"}`); res.StatusCode != 200 {
+			t.Fatalf("verify: %s %s", res.Status, data)
+		}
+	}
+	next := func(ch <-chan string) string {
+		select {
+		case s := <-ch:
+			return s
+		case <-time.After(3 * time.Second):
+			return "nothing"
+		}
+	}
+	if got := next(liaison); got != byParty["east"]+" verified " {
+		t.Errorf("the liaison of east heard %q, want the east finding verified, without its source", got)
+	}
+	if got := next(liaison); got != "nothing" {
+		t.Errorf("the liaison of east also heard %q", got)
+	}
+	if a, b := next(analyst), next(analyst); !strings.HasPrefix(a, byParty["west"]+" verified patrol-1") || !strings.HasPrefix(b, byParty["east"]+" verified patrol-1") {
+		t.Errorf("the analyst heard %q and %q", a, b)
+	}
+}

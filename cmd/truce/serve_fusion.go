@@ -37,23 +37,12 @@ func init() {
 			},
 		})
 		ctx, cancel := context.WithCancel(env.Ctx)
-		feed := env.Pipe.Feed()
-		last := feed.Last()
+		from := env.Pipe.Feed().Last()
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			var buf []truce.Event
-			for {
-				events, ok := feed.Since(buf[:0], last, 1000)
-				if !ok {
-					var err error
-					if events, err = env.Store.Events(ctx, last, 1000); err != nil {
-						return
-					}
-				}
-				buf = events
+			err := env.Pipe.Follow(ctx, env.Store, from, func(events []truce.Event) {
 				for i := range events {
-					last = events[i].Seq
 					o := events[i].Observation
 					if o.Source == fusionSource || o.Kind == "sea.vessel" {
 						continue
@@ -62,11 +51,9 @@ func init() {
 						env.Log.Debug("fusion: report not fused", "id", o.ID, "err", err)
 					}
 				}
-				if len(events) == 0 {
-					if _, more := feed.Wait(ctx, last); !more {
-						return
-					}
-				}
+			})
+			if err != nil {
+				env.Log.Error("fusion: stopped following the store", "err", err)
 			}
 		}()
 		return func() {

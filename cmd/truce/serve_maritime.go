@@ -35,23 +35,11 @@ func init() {
 		ctx, cancel := context.WithCancel(env.Ctx)
 		batch := env.Pipe.NewBatcher(100, 500*time.Millisecond, func(err error) { env.Log.Warn("maritime: event not stored", "err", err) })
 		done := make(chan struct{})
-		feed := env.Pipe.Feed()
-		last := feed.Last() // read now: the detectors see everything stored from here on
+		from := env.Pipe.Feed().Last() // read now: the detectors see everything stored from here on
 		go func() {
 			defer close(done)
-			var buf []truce.Event
-			for {
-				events, ok := feed.Since(buf[:0], last, 1000)
-				if !ok {
-					// Fell behind the feed's memory: read the rest from the store.
-					var err error
-					if events, err = env.Store.Events(ctx, last, 1000); err != nil {
-						return
-					}
-				}
-				buf = events
+			err := env.Pipe.Follow(ctx, env.Store, from, func(events []truce.Event) {
 				for i := range events {
-					last = events[i].Seq
 					o := events[i].Observation
 					if o.Kind != "sea.vessel" || o.Source == maritime.EventSource {
 						continue
@@ -61,11 +49,9 @@ func init() {
 						batch.Add(&obs)
 					}
 				}
-				if len(events) == 0 {
-					if _, more := feed.Wait(ctx, last); !more {
-						return
-					}
-				}
+			})
+			if err != nil {
+				env.Log.Error("maritime: stopped following the store", "err", err)
 			}
 		}()
 		return func() {

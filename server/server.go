@@ -31,20 +31,24 @@ type Options struct {
 	// EvidenceDir, when set, is the folder where evidence files are kept by their SHA-256
 	// (POST and GET /api/v1/evidence).
 	EvidenceDir string
+	// Notifiers are told of every notice of the liaison channel (see truce.Notifier and
+	// Server.AddNotifier).
+	Notifiers []truce.Notifier
 }
 
 // Server serves the API of one mission.
 type Server struct {
-	store    truce.Store
-	pipeline *ingest.Pipeline
-	opt      Options
-	mux      *http.ServeMux
-	ready    atomic.Bool
-	started  time.Time
-	metrics  http.Handler
-	mapSVG   []byte
-	streams  atomic.Int64
-	reviews  *reviewHub
+	store     truce.Store
+	pipeline  *ingest.Pipeline
+	opt       Options
+	mux       *http.ServeMux
+	ready     atomic.Bool
+	started   time.Time
+	metrics   http.Handler
+	mapSVG    []byte
+	streams   atomic.Int64
+	reviews   *reviewHub
+	notifiers notifiers
 }
 
 // New returns a server over the pipeline and its store. It is not ready (GET /readyz answers
@@ -65,6 +69,7 @@ func New(s truce.Store, p *ingest.Pipeline, opt Options) *Server {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "truce_ingest_queue_depth", Help: "Batches waiting for the writer."}, func() float64 { return float64(p.QueueDepth()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "truce_event_streams", Help: "Open /events streams."}, func() float64 { return float64(srv.streams.Load()) }),
 	)
+	srv.notifiers.list = append([]truce.Notifier(nil), opt.Notifiers...)
 	srv.metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	srv.mapSVG = renderMap(p.Judge())
 	srv.routes()

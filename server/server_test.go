@@ -29,6 +29,7 @@ type mission struct {
 	t      *testing.T
 	url    string
 	db     *sqlite.DB
+	srv    *server.Server
 	pipe   *ingest.Pipeline
 	tokens map[truce.Role]string
 }
@@ -57,7 +58,7 @@ func newMission(t *testing.T, opt server.Options, iopt ingest.Options) *mission 
 	srv := server.New(db, pipe, opt)
 	srv.SetReady(true)
 	ts := httptest.NewServer(srv)
-	m := &mission{t: t, url: ts.URL, db: db, pipe: pipe, tokens: map[truce.Role]string{}}
+	m := &mission{t: t, url: ts.URL, db: db, srv: srv, pipe: pipe, tokens: map[truce.Role]string{}}
 	t.Cleanup(func() {
 		ts.Close()
 		pipe.Close()

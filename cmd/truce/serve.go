@@ -59,8 +59,11 @@ type serveEnv struct {
 	Judge *rules.Judge
 	Pipe  *ingest.Pipeline
 	Store *sqlite.DB
-	Data  string // the data folder
-	Demo  bool   // serve --demo: parts a demonstration should show switch themselves on
+	// Server is the HTTP API; a part that tells liaisons of notices adds itself with
+	// Server.AddNotifier.
+	Server *server.Server
+	Data   string // the data folder
+	Demo   bool   // serve --demo: parts a demonstration should show switch themselves on
 }
 
 // serveStarters start the optional parts of `truce serve`. Each file that adds one registers
@@ -178,7 +181,7 @@ batches in flight are stored.`,
 				defer close(checkpoints)
 				mlog.run(ctx, log, checkpointEvery)
 			}()
-			env := &serveEnv{Ctx: ctx, Log: log, Judge: judge, Pipe: pipe, Store: store, Data: data, Demo: demo}
+			env := &serveEnv{Ctx: ctx, Log: log, Judge: judge, Pipe: pipe, Store: store, Server: srv, Data: data, Demo: demo}
 			var stops []func()
 			defer func() {
 				for i := len(stops) - 1; i >= 0; i-- {

@@ -3,8 +3,9 @@
 # 1 Hz and reading everything the server sends (every other device's positions and every
 # finding), and a burst of 500 markers in the demilitarised zone every 5 s, each becoming a
 # finding sent to every device. The server (notional agreement, temporary SQLite data folder)
-# and the devices run in one process and share the machine's CPUs, so the figures hold only
-# for a machine that is otherwise idle; check /proc/pressure/cpu before and after.
+# runs in this process and the devices in a second one (`truce tak load`); both share the
+# machine's CPUs, so the figures hold only for a machine that is otherwise idle: the command
+# prints the load average, and this script the CPU pressure before and after.
 #
 #   bench/tak/run.sh [CLIENTS] [DURATION]
 set -eu

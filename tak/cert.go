@@ -39,6 +39,9 @@ type CA struct {
 	Cert *x509.Certificate
 	Key  crypto.Signer
 	PEM  []byte // Cert, PEM-encoded
+	// dir is the data folder the CA was loaded from, where IssueClient records what it
+	// issues (ClientsFile).
+	dir string
 }
 
 // Identity is who is at the other end of a connection.
@@ -61,7 +64,7 @@ func LoadOrCreateCA(dir string) (*CA, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s, %s: %w", certPath, keyPath, err)
 		}
-		return &CA{Cert: cert, Key: key, PEM: certPEM}, nil
+		return &CA{Cert: cert, Key: key, PEM: certPEM, dir: dir}, nil
 	case errors.Is(cerr, fs.ErrNotExist) && errors.Is(kerr, fs.ErrNotExist):
 	case cerr != nil && !errors.Is(cerr, fs.ErrNotExist):
 		return nil, cerr
@@ -107,7 +110,7 @@ func LoadOrCreateCA(dir string) (*CA, error) {
 	if err := writeNew(certPath, certPEM, 0o644); err != nil {
 		return nil, err
 	}
-	return &CA{Cert: cert, Key: key, PEM: certPEM}, nil
+	return &CA{Cert: cert, Key: key, PEM: certPEM, dir: dir}, nil
 }
 
 // writeNew writes a file that must not exist yet.
@@ -177,8 +180,9 @@ type ClientCert struct {
 
 // IssueClient makes a client certificate for a device: common name name, and the role (and,
 // for a liaison, the party) written as organisational units "role=R" and "party=P", which
-// the server reads back on every connection. Errors: EINVALID for a bad role, a liaison
-// without a party, or a party given to a monitor.
+// the server reads back on every connection. A CA loaded from a data folder records the
+// certificate there (ClientsFile), so that it can be revoked by the device's name. Errors:
+// EINVALID for a bad role, a liaison without a party, or a party given to a monitor.
 func (ca *CA) IssueClient(name string, role truce.Role, party string) (*ClientCert, error) {
 	if err := checkIdentity(Identity{Name: name, Role: role, Party: party}); err != nil {
 		return nil, err
@@ -208,6 +212,12 @@ func (ca *CA) IssueClient(name string, role truce.Role, party string) (*ClientCe
 	keyPEM, err := marshalKey(key)
 	if err != nil {
 		return nil, err
+	}
+	if ca.dir != "" {
+		ic := IssuedClient{Serial: SerialText(cert), Name: name, Role: role, Party: party, Issued: now.UTC().Truncate(time.Second)}
+		if err := appendLine(filepath.Join(ca.dir, ClientsFile), ic); err != nil {
+			return nil, fmt.Errorf("recording the certificate issued to %q: %w", name, err)
+		}
 	}
 	return &ClientCert{Cert: cert, Key: key, KeyPEM: keyPEM,
 		CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}, nil

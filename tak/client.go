@@ -3,6 +3,7 @@ package tak
 import (
 	"bufio"
 	"bytes"
+	"crypto/x509"
 	"errors"
 	"io"
 	"log/slog"
@@ -64,7 +65,10 @@ type client struct {
 	s     *Server
 	conn  net.Conn
 	ident Identity
+	cert  *x509.Certificate // the TLS client's certificate; nil on plain TCP
 	log   *slog.Logger
+	// revoked: the server ended the connection because cert was revoked.
+	revoked atomic.Bool
 
 	q           chan *message
 	cut         chan struct{} // closed when the client has fallen too far behind

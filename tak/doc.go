@@ -25,6 +25,11 @@
 // A plain TCP client presents nothing: it is taken as a monitor of the mission, which is
 // only right on a network the mission trusts.
 //
+// Every client certificate issued is listed in the data folder (ClientsFile), and a revoked
+// one in RevokedFile (see Revoke, RevokeSerial). The TLS endpoint (ServeTLS) refuses a
+// revoked certificate at the handshake, and the server reads RevokedFile again every few
+// seconds and disconnects any device whose certificate has been revoked since it connected.
+//
 // # What flows
 //
 // Events from a monitor's device are mapped with a cot.Mapping. The device's own position

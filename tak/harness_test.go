@@ -97,6 +97,14 @@ func newHarness(t testing.TB, opt Options) *harness {
 	h := &harness{pipe: pipe, store: store, dir: dir, logs: &logBuffer{}}
 	opt.Pipe, opt.Store = pipe, store
 	opt.Log = slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if opt.Revocations == nil {
+		if opt.Revocations, err = LoadRevocations(dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if opt.RevocationPoll == 0 {
+		opt.RevocationPoll = 20 * time.Millisecond
+	}
 	if h.srv, err = New(opt); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +125,7 @@ func newHarness(t testing.TB, opt Options) *harness {
 	}
 	h.tcpAddr, h.tlsAddr = ln.Addr().String(), tln.Addr().String()
 	go h.srv.Serve(ln)
-	go h.srv.Serve(tls.NewListener(tln, conf))
+	go h.srv.ServeTLS(tln, conf)
 	t.Cleanup(func() {
 		h.srv.Close()
 		pipe.Close()

@@ -3,6 +3,7 @@ package tak
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"log/slog"
 	"net"
@@ -51,6 +52,12 @@ type Options struct {
 	RetryFor time.Duration
 	// MaxEventSize is the largest event a client may send (default 256 KiB).
 	MaxEventSize int
+	// Revocations are the client certificates revoked (see Revoke). The TLS endpoint
+	// (ServeTLS) refuses them at the handshake; the server reads them again every
+	// RevocationPoll (default 2 s) and disconnects any device whose certificate has been
+	// revoked since it connected. Nil: no certificate is revoked.
+	Revocations    *Revocations
+	RevocationPoll time.Duration
 }
 
 func (o *Options) defaults() {
@@ -90,6 +97,9 @@ func (o *Options) defaults() {
 	if o.MaxEventSize <= 0 {
 		o.MaxEventSize = 256 << 10
 	}
+	if o.RevocationPoll <= 0 {
+		o.RevocationPoll = 2 * time.Second
+	}
 }
 
 // Stats are the server's counters since it started.
@@ -109,11 +119,12 @@ type Stats struct {
 	Findings    int64 // findings published
 	Cut         int64 // clients cut for falling behind
 	Undelivered int64 // messages cut clients did not get
+	Revoked     int64 // connections refused or ended for a revoked certificate
 }
 
 type counters struct {
 	open, accepted, events, badEvents, badStreams, stored, duplicates, refused, lost,
-	raw, ignored, positions, findings, cut, undelivered atomic.Int64
+	raw, ignored, positions, findings, cut, undelivered, revoked atomic.Int64
 }
 
 // Server is a TAK streaming server. Serve accepts connections on any number of listeners;
@@ -139,6 +150,7 @@ type Server struct {
 	handlers   sync.WaitGroup
 	ing        *ingester
 	followDone chan struct{}
+	pollDone   chan struct{}
 	st         counters
 }
 
@@ -152,10 +164,11 @@ func New(opt Options) (*Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{opt: opt, log: opt.Log, ctx: ctx, cancel: cancel,
 		listeners: map[net.Listener]struct{}{}, conns: map[*client]struct{}{},
-		followDone: make(chan struct{})}
+		followDone: make(chan struct{}), pollDone: make(chan struct{})}
 	s.clients.Store(&[]*client{})
 	s.ing = newIngester(s)
 	go s.follow()
+	go s.pollRevocations()
 	return s, nil
 }
 
@@ -166,7 +179,8 @@ func (s *Server) Stats() Stats {
 		BadEvents: c.badEvents.Load(), BadStreams: c.badStreams.Load(), Stored: c.stored.Load(),
 		Duplicates: c.duplicates.Load(), Refused: c.refused.Load(), Lost: c.lost.Load(),
 		Raw: c.raw.Load(), Ignored: c.ignored.Load(), Positions: c.positions.Load(),
-		Findings: c.findings.Load(), Cut: c.cut.Load(), Undelivered: c.undelivered.Load()}
+		Findings: c.findings.Load(), Cut: c.cut.Load(), Undelivered: c.undelivered.Load(),
+		Revoked: c.revoked.Load()}
 }
 
 // Serve accepts connections on ln until Close. A connection that is a *tls.Conn (from a
@@ -234,7 +248,83 @@ func (s *Server) Close() error {
 	s.ing.close()
 	s.cancel()
 	<-s.followDone
+	<-s.pollDone
 	return nil
+}
+
+// ServeTLS accepts TLS connections on ln until Close, with conf (from CA.ServerTLSConfig)
+// and a check, during each handshake, that the client's certificate is not revoked.
+func (s *Server) ServeTLS(ln net.Listener, conf *tls.Config) error {
+	if r := s.opt.Revocations; r != nil {
+		conf = conf.Clone()
+		next := conf.VerifyConnection
+		conf.VerifyConnection = func(cs tls.ConnectionState) error {
+			if err := r.verifyConnection(cs); err != nil {
+				s.st.revoked.Add(1)
+				return err
+			}
+			if next != nil {
+				return next(cs)
+			}
+			return nil
+		}
+	}
+	return s.Serve(tls.NewListener(ln, conf))
+}
+
+// pollRevocations reads the revocations again every RevocationPoll, and disconnects the
+// devices whose certificates are newly revoked.
+func (s *Server) pollRevocations() {
+	defer close(s.pollDone)
+	r := s.opt.Revocations
+	if r == nil {
+		return
+	}
+	t := time.NewTicker(s.opt.RevocationPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+		}
+		changed, err := r.Reload()
+		if err != nil {
+			s.log.Error("tak: reading revoked certificates; keeping those already read", "err", err)
+			continue
+		}
+		if changed {
+			s.DisconnectRevoked()
+		}
+	}
+}
+
+// DisconnectRevoked ends the connection of every device whose certificate is revoked, and
+// returns how many it ended. The server calls it when it reads new revocations; a caller that
+// has just revoked a certificate (an administrative API) may call it after
+// Options.Revocations.Reload to act at once.
+func (s *Server) DisconnectRevoked() int {
+	r := s.opt.Revocations
+	if r == nil {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for c := range s.conns {
+		if c.cert == nil {
+			continue
+		}
+		x, ok := r.Revoked(c.cert)
+		if !ok || !c.revoked.CompareAndSwap(false, true) {
+			continue
+		}
+		s.st.revoked.Add(1)
+		c.log.Warn("tak: client certificate revoked; disconnecting the device", "serial", x.Serial, "revoked", x.Revoked)
+		c.conn.Close()
+		n++
+	}
+	return n
 }
 
 // handle runs one connection: it identifies the client, registers it for fan-out, and reads
@@ -242,6 +332,7 @@ func (s *Server) Close() error {
 func (s *Server) handle(conn net.Conn) {
 	defer s.handlers.Done()
 	id := Identity{Name: conn.RemoteAddr().String(), Role: truce.RoleMonitor}
+	var cert *x509.Certificate
 	log := s.log.With("remote", conn.RemoteAddr().String())
 	if tc, ok := conn.(*tls.Conn); ok {
 		tc.SetDeadline(time.Now().Add(s.opt.HandshakeTimeout))
@@ -257,18 +348,28 @@ func (s *Server) handle(conn net.Conn) {
 			conn.Close()
 			return
 		}
+		if r := s.opt.Revocations; r != nil {
+			if err := r.verifyConnection(tc.ConnectionState()); err != nil {
+				s.st.revoked.Add(1)
+				log.Warn("tak: client certificate refused; connection closed", "err", err)
+				conn.Close()
+				return
+			}
+		}
 		var err error
 		if id, err = IdentityOf(peers[0]); err != nil {
 			log.Warn("tak: client certificate refused; connection closed", "err", err)
 			conn.Close()
 			return
 		}
+		cert = peers[0]
 	}
 	log = log.With("client", id.Name, "role", string(id.Role))
 	if id.Party != "" {
 		log = log.With("party", id.Party)
 	}
 	c := newClient(s, conn, id, log)
+	c.cert = cert
 	if !s.register(c) {
 		conn.Close()
 		return
@@ -278,6 +379,9 @@ func (s *Server) handle(conn net.Conn) {
 	go c.writeLoop()
 	c.offer(mustMessage(protoSupportEvent(time.Now())))
 	reason := c.readLoop()
+	if c.revoked.Load() {
+		reason = "certificate revoked"
+	}
 	c.finish()
 	s.unregister(c)
 	s.st.open.Add(-1)
@@ -295,6 +399,14 @@ func (s *Server) register(c *client) bool {
 	defer s.mu.Unlock()
 	if s.closed {
 		return false
+	}
+	if r := s.opt.Revocations; r != nil && c.cert != nil {
+		// Revoked since its handshake, perhaps while DisconnectRevoked went by.
+		if _, revoked := r.Revoked(c.cert); revoked {
+			s.st.revoked.Add(1)
+			c.log.Warn("tak: client certificate revoked; connection closed")
+			return false
+		}
 	}
 	s.conns[c] = struct{}{}
 	old := *s.clients.Load()

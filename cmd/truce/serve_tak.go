@@ -31,14 +31,26 @@ func startTAK(env *serveEnv) (func(), error) {
 	if takTCP == "" && takTLS == "" {
 		return nil, nil
 	}
-	srv, err := tak.New(tak.Options{Pipe: env.Pipe, Store: env.Store, Log: env.Log})
+	opt := tak.Options{Pipe: env.Pipe, Store: env.Store, Log: env.Log}
+	if takTLS != "" {
+		revs, err := tak.LoadRevocations(env.Data)
+		if err != nil {
+			return nil, fmt.Errorf("--tak-tls: %w", err)
+		}
+		opt.Revocations = revs
+	}
+	srv, err := tak.New(opt)
 	if err != nil {
 		return nil, err
 	}
-	var lns []net.Listener
+	type listener struct {
+		ln   net.Listener
+		conf *tls.Config // nil for plain TCP
+	}
+	var lns []listener
 	fail := func(err error) (func(), error) {
-		for _, ln := range lns {
-			ln.Close()
+		for _, l := range lns {
+			l.ln.Close()
 		}
 		srv.Close()
 		return nil, err
@@ -48,7 +60,7 @@ func startTAK(env *serveEnv) (func(), error) {
 		if err != nil {
 			return fail(fmt.Errorf("--tak-tcp: %w", err))
 		}
-		lns = append(lns, ln)
+		lns = append(lns, listener{ln: ln})
 		env.Log.Info("TAK over TCP (clients are trusted as monitors)", "addr", ln.Addr().String())
 	}
 	if takTLS != "" {
@@ -66,19 +78,25 @@ func startTAK(env *serveEnv) (func(), error) {
 		if err != nil {
 			return fail(fmt.Errorf("--tak-tls: %w", err))
 		}
-		lns = append(lns, tls.NewListener(ln, conf))
+		lns = append(lns, listener{ln: ln, conf: conf})
 		env.Log.Info("TAK over TLS", "addr", ln.Addr().String(), "ca", env.Data+"/"+tak.CACertFile)
 	}
-	for _, ln := range lns {
-		go func(ln net.Listener) {
-			if err := srv.Serve(ln); err != nil {
-				env.Log.Error("TAK listener stopped", "addr", ln.Addr().String(), "err", err)
+	for _, l := range lns {
+		go func() {
+			var err error
+			if l.conf != nil {
+				err = srv.ServeTLS(l.ln, l.conf)
+			} else {
+				err = srv.Serve(l.ln)
 			}
-		}(ln)
+			if err != nil {
+				env.Log.Error("TAK listener stopped", "addr", l.ln.Addr().String(), "err", err)
+			}
+		}()
 	}
 	return func() {
 		srv.Close()
 		st := srv.Stats()
-		env.Log.Info("TAK stopped", "connections", st.Accepted, "stored", st.Stored, "findings_sent", st.Findings, "cut", st.Cut, "lost", st.Lost)
+		env.Log.Info("TAK stopped", "connections", st.Accepted, "stored", st.Stored, "findings_sent", st.Findings, "cut", st.Cut, "lost", st.Lost, "revoked", st.Revoked)
 	}, nil
 }

@@ -41,11 +41,12 @@ mission trusts.`,
 	}
 	var (
 		client, role, party, data, out, host string
+		revoke, revokeSerial                 string
 		port                                 int
 	)
 	certCmd := &cobra.Command{
-		Use:   "cert --client NAME [--role monitor|liaison] [--party ID] [--data DIR] [--out DIR] [--host HOST]",
-		Short: "Issue a device's client certificate and a TAK data package to import it",
+		Use:   "cert --client NAME [--role monitor|liaison] [--party ID] [--data DIR] [--out DIR] [--host HOST] | --revoke NAME | --revoke-serial HEX",
+		Short: "Issue a device's client certificate and a TAK data package to import it, or revoke one",
 		Long: `Issues a client certificate for one device from the mission's TAK CA (tak-ca.pem and
 tak-ca.key in the data folder, created on first use, the key readable by its owner only) and
 writes to --out:
@@ -58,11 +59,21 @@ writes to --out:
 The role (monitor, or liaison with --party) is written in the certificate and read back on
 every connection: a liaison's device receives only the findings attributed to its party and
 never the monitors' positions, and submits nothing. The password is printed once; it is not
-kept.`,
+kept. Every certificate issued is listed in the data folder (tak-clients.jsonl).
+
+--revoke NAME revokes every certificate issued to the device NAME so far (a certificate issued
+to NAME afterwards is not revoked); --revoke-serial revokes one certificate by its serial
+number in hexadecimal, as ` + "`openssl x509 -serial -noout -in NAME.pem`" + ` prints it. Revocations are
+recorded in the data folder (tak-revoked.jsonl): the TLS endpoint refuses the certificate at
+the handshake, and a running truce serve reads the file every 2 s and disconnects a device
+connected with it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("data") {
 				data = envOr("TRUCE_DATA", defaultData)
+			}
+			if revoke != "" || revokeSerial != "" {
+				return revokeCert(cmd, data, client, revoke, revokeSerial)
 			}
 			if client == "" {
 				return errors.New("--client NAME is required")
@@ -125,10 +136,43 @@ kept.`,
 	certCmd.Flags().StringVar(&out, "out", ".", "folder to write the package, certificate and key to")
 	certCmd.Flags().StringVar(&host, "host", "", "the server's address as devices reach it (default: this machine's name)")
 	certCmd.Flags().IntVar(&port, "port", 8089, "the server's TLS port")
+	certCmd.Flags().StringVar(&revoke, "revoke", "", "revoke every certificate issued to the device NAME")
+	certCmd.Flags().StringVar(&revokeSerial, "revoke-serial", "", "revoke the certificate with this serial number (hexadecimal)")
 	takCmd.AddCommand(certCmd)
 	addTAKLoad(takCmd)
 	rootCmd.AddCommand(takCmd)
 	addBenchTAK()
+}
+
+// revokeCert is `truce tak cert --revoke NAME` and `--revoke-serial HEX`.
+func revokeCert(cmd *cobra.Command, data, client, name, serial string) error {
+	if client != "" || name != "" && serial != "" {
+		return errors.New("--revoke NAME, --revoke-serial HEX and --client NAME go one at a time")
+	}
+	var revs []tak.Revocation
+	if name != "" {
+		r, err := tak.Revoke(data, name)
+		if err != nil {
+			return fmt.Errorf("%s", truce.ErrorMessage(err))
+		}
+		revs = r
+	} else {
+		r, err := tak.RevokeSerial(data, serial)
+		if err != nil {
+			return fmt.Errorf("%s", truce.ErrorMessage(err))
+		}
+		revs = append(revs, r)
+	}
+	w := cmd.OutOrStdout()
+	for _, r := range revs {
+		who := r.Name
+		if who == "" {
+			who = "(a certificate not in " + tak.ClientsFile + ")"
+		}
+		fmt.Fprintf(w, "revoked:    %s, serial %s, at %s\n", who, r.Serial, r.Revoked.Format(time.RFC3339))
+	}
+	fmt.Fprintf(w, "recorded in %s; a running server disconnects the device within seconds\n", filepath.Join(data, tak.RevokedFile))
+	return nil
 }
 
 // loadFlags are the simulated devices' settings, shared by `truce bench tak` and `truce tak

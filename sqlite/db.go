@@ -29,9 +29,10 @@ type DB struct {
 	ingest *ingestStmts
 
 	// hook, when set, runs inside each Ingest transaction (see SetIngestHook).
-	hookMu     sync.RWMutex
-	hook       IngestHook
-	reviewHook ReviewHook
+	hookMu       sync.RWMutex
+	hook         IngestHook
+	reviewHook   ReviewHook
+	incidentHook IncidentHook
 
 	// now is the clock, a field so that tests can fix it.
 	now func() time.Time

@@ -131,6 +131,60 @@ var migrations = []migration{
 			`ALTER TABLE findings ADD COLUMN locked_until INTEGER NOT NULL DEFAULT 0`,
 		},
 	},
+	{
+		version: 5,
+		name:    "incidents",
+		stmts: []string{
+			// An incident as fusion last made it: the columns the lists filter on, and the
+			// rest as JSON (body). pos is the order of first storing, the lists' order; lat
+			// and lon are the position, or failing that the origin, NULL when neither is
+			// located. digest is the SHA-256 of body and the member keys, which tells
+			// whether a PutIncidents changed anything (and so whether version goes up).
+			`CREATE TABLE incidents (
+				pos        INTEGER PRIMARY KEY,
+				id         TEXT    NOT NULL UNIQUE,
+				kind       TEXT    NOT NULL,
+				start_time INTEGER NOT NULL,
+				end_time   INTEGER NOT NULL,
+				lat        REAL,
+				lon        REAL,
+				party      TEXT    NOT NULL,
+				open       INTEGER NOT NULL,
+				version    INTEGER NOT NULL,
+				updated    INTEGER NOT NULL,
+				digest     BLOB    NOT NULL,
+				body       TEXT    NOT NULL
+			)`,
+			`CREATE INDEX incidents_start ON incidents (start_time)`,
+			`CREATE INDEX incidents_party ON incidents (party)`,
+			`CREATE INDEX incidents_open ON incidents (open) WHERE open = 1`,
+			// Each report belongs to at most one incident, at a place in its order.
+			`CREATE TABLE incident_members (
+				source   TEXT    NOT NULL,
+				id       TEXT    NOT NULL,
+				incident TEXT    NOT NULL,
+				pos      INTEGER NOT NULL,
+				PRIMARY KEY (source, id)
+			) WITHOUT ROWID`,
+			`CREATE INDEX incident_members_incident ON incident_members (incident, pos)`,
+			// Every merge and split, in the order taken.
+			`CREATE TABLE incident_actions (
+				pos       INTEGER PRIMARY KEY,
+				time      INTEGER NOT NULL,
+				actor     TEXT    NOT NULL,
+				action    TEXT    NOT NULL,
+				incidents TEXT    NOT NULL,
+				result    TEXT    NOT NULL,
+				members   TEXT    NOT NULL,
+				reason    TEXT    NOT NULL
+			)`,
+			// Where fusion has read the events up to.
+			`CREATE TABLE fusion_state (
+				name  TEXT    PRIMARY KEY,
+				value INTEGER NOT NULL
+			)`,
+		},
+	},
 }
 
 // ErrSchemaTooNew is the cause of Open's error for a file written by a newer version of truce.

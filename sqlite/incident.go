@@ -1,0 +1,655 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/truce-project/truce"
+)
+
+var _ truce.IncidentStore = (*DB)(nil)
+
+// incidentCursor tags a cursor of the incidents list (see cursor.go).
+const incidentCursor = "i"
+
+// fusionSource is the source of the reports fusion makes of located fire, one per incident,
+// under the incident's id (cmd/truce): their findings are the incident's own.
+const fusionSource = "fusion"
+
+// IncidentHook runs inside the transaction of a merge or split with the action it records:
+// how the mission's log records each decision in the same transaction that makes it.
+type IncidentHook func(ctx context.Context, tx *sql.Tx, action truce.IncidentAction) error
+
+// SetIncidentHook installs h (nil removes it) for the merges and splits that begin after it
+// returns.
+func (db *DB) SetIncidentHook(h IncidentHook) {
+	db.hookMu.Lock()
+	db.incidentHook = h
+	db.hookMu.Unlock()
+}
+
+// incidentBody is what the incidents table keeps as JSON: everything but the members, the
+// findings (read from the members), the version and the time of the last change.
+func incidentBody(inc *truce.Incident) ([]byte, error) {
+	c := *inc
+	c.Members, c.Findings, c.Verified, c.Version, c.Updated = nil, nil, nil, 0, time.Time{}
+	return json.Marshal(&c)
+}
+
+// incidentDigest is the SHA-256 of the body and the member keys in order.
+func incidentDigest(body []byte, inc *truce.Incident) []byte {
+	h := sha256.New()
+	h.Write(body)
+	for i := range inc.Members {
+		h.Write([]byte{0})
+		h.Write([]byte(inc.Members[i].Key()))
+	}
+	return h.Sum(nil)
+}
+
+// incidentPlace is the point the lists' bbox filters on: the position, or the origin.
+func incidentPlace(inc *truce.Incident) (lat, lon any) {
+	switch {
+	case inc.Position != nil:
+		return inc.Position.Lat, inc.Position.Lon
+	case inc.Origin != nil:
+		return inc.Origin.Lat, inc.Origin.Lon
+	}
+	return nil, nil
+}
+
+func checkIncident(inc *truce.Incident) error {
+	switch {
+	case inc.ID == "":
+		return truce.Errorf(truce.EINVALID, "incident: id required")
+	case len(inc.Members) == 0:
+		return truce.Errorf(truce.EINVALID, "incident %q: no members", inc.ID)
+	}
+	return nil
+}
+
+// putIncident writes one incident and its members in tx, and reports whether anything changed.
+func (db *DB) putIncident(ctx context.Context, tx *sql.Tx, inc *truce.Incident, now int64) (bool, error) {
+	if err := checkIncident(inc); err != nil {
+		return false, err
+	}
+	body, err := incidentBody(inc)
+	if err != nil {
+		return false, internal(err, "incident %s: body", inc.ID)
+	}
+	lat, lon := incidentPlace(inc)
+	res, err := tx.ExecContext(ctx, `INSERT INTO incidents (id, kind, start_time, end_time, lat, lon, party, open, version, updated, digest, body)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, start_time = excluded.start_time, end_time = excluded.end_time,
+			lat = excluded.lat, lon = excluded.lon, party = excluded.party, open = excluded.open, version = version + 1,
+			updated = excluded.updated, digest = excluded.digest, body = excluded.body
+		WHERE digest != excluded.digest`,
+		inc.ID, inc.Kind, inc.Start.UnixNano(), inc.End.UnixNano(), lat, lon, inc.Party, inc.Open, now,
+		incidentDigest(body, inc), body)
+	if err != nil {
+		return false, internal(err, "incident %s", inc.ID)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, internal(err, "incident %s", inc.ID)
+	}
+	for i := range inc.Members {
+		m := &inc.Members[i]
+		if _, err := tx.ExecContext(ctx, `INSERT INTO incident_members (source, id, incident, pos) VALUES (?, ?, ?, ?)
+			ON CONFLICT (source, id) DO UPDATE SET incident = excluded.incident, pos = excluded.pos
+			WHERE incident != excluded.incident OR pos != excluded.pos`, m.Source, m.ID, inc.ID, i); err != nil {
+			return false, internal(err, "incident %s: member %s", inc.ID, m.Key())
+		}
+	}
+	// A member no longer listed (split off, or left as an outlier) leaves the incident.
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM incident_members WHERE incident = ?`, inc.ID).Scan(&n); err != nil {
+		return false, internal(err, "incident %s: members", inc.ID)
+	}
+	if n > len(inc.Members) {
+		keys := make(map[string]bool, len(inc.Members))
+		for i := range inc.Members {
+			keys[inc.Members[i].Key()] = true
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT source, id FROM incident_members WHERE incident = ?`, inc.ID)
+		if err != nil {
+			return false, internal(err, "incident %s: members", inc.ID)
+		}
+		var stale [][2]string
+		for rows.Next() {
+			var s, id string
+			if err := rows.Scan(&s, &id); err != nil {
+				rows.Close()
+				return false, internal(err, "incident %s: members", inc.ID)
+			}
+			if !keys[s+"/"+id] {
+				stale = append(stale, [2]string{s, id})
+			}
+		}
+		rows.Close()
+		for _, k := range stale {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM incident_members WHERE source = ? AND id = ?`, k[0], k[1]); err != nil {
+				return false, internal(err, "incident %s: members", inc.ID)
+			}
+		}
+	}
+	return true, nil
+}
+
+// PutIncidents stores incidents as fusion now has them; see truce.IncidentStore.
+func (db *DB) PutIncidents(ctx context.Context, incidents []truce.Incident, fusedThrough int64) error {
+	for i := range incidents {
+		if err := checkIncident(&incidents[i]); err != nil {
+			return err
+		}
+	}
+	now := db.now().UnixNano()
+	return db.Update(ctx, func(tx *sql.Tx) error {
+		for i := range incidents {
+			if _, err := db.putIncident(ctx, tx, &incidents[i], now); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO fusion_state (name, value) VALUES ('fused_through', ?)
+			ON CONFLICT (name) DO UPDATE SET value = MAX(value, excluded.value)`, fusedThrough); err != nil {
+			return internal(err, "fused through")
+		}
+		return nil
+	})
+}
+
+// FusedThrough is where fusion has read the events up to; see truce.IncidentStore.
+func (db *DB) FusedThrough(ctx context.Context) (int64, error) {
+	var seq int64
+	err := db.read.QueryRowContext(ctx, `SELECT value FROM fusion_state WHERE name = 'fused_through'`).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, internal(err, "fused through")
+	}
+	return seq, nil
+}
+
+const incidentColumns = `pos, id, version, updated, body`
+
+// queryer is a *sql.DB or *sql.Tx.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func scanIncident(row interface{ Scan(...any) error }) (int64, truce.Incident, error) {
+	var (
+		inc      truce.Incident
+		pos, upd int64
+		id       string
+		version  int64
+		body     []byte
+	)
+	if err := row.Scan(&pos, &id, &version, &upd, &body); err != nil {
+		return 0, inc, err
+	}
+	if err := json.Unmarshal(body, &inc); err != nil {
+		return 0, inc, fmt.Errorf("incident %s: body: %w", id, err)
+	}
+	inc.ID, inc.Version, inc.Updated = id, version, time.Unix(0, upd).UTC()
+	return pos, inc, nil
+}
+
+// fillMembers reads the members of inc, with where each report was made and its findings, and
+// the findings of the incident's own report of located fire.
+func fillMembers(ctx context.Context, q queryer, inc *truce.Incident) error {
+	rows, err := q.QueryContext(ctx, `SELECT m.source, m.id, COALESCE(o.kind, ''), COALESCE(o.time, 0), COALESCE(o.lat, 0),
+			COALESCE(o.lon, 0), COALESCE(o.ce_m, 0),
+			(SELECT json_group_array(json_array(f.id, f.review)) FROM (SELECT id, review FROM findings WHERE seq = o.seq ORDER BY pos) f)
+		FROM incident_members m LEFT JOIN observations o ON o.source = m.source AND o.id = m.id
+		WHERE m.incident = ? ORDER BY m.pos`, inc.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	inc.Members = inc.Members[:0]
+	inc.Findings, inc.Verified = nil, nil
+	for rows.Next() {
+		var m truce.IncidentMember
+		var t int64
+		var findings []byte
+		if err := rows.Scan(&m.Source, &m.ID, &m.Kind, &t, &m.Lat, &m.Lon, &m.CEm, &findings); err != nil {
+			return err
+		}
+		m.Time = time.Unix(0, t).UTC()
+		var pairs [][2]string
+		if len(findings) > 0 {
+			if err := json.Unmarshal(findings, &pairs); err != nil {
+				return err
+			}
+		}
+		for _, p := range pairs {
+			m.Findings = append(m.Findings, p[0])
+			if p[1] == truce.ReviewVerified {
+				inc.Verified = append(inc.Verified, p[0])
+			}
+		}
+		inc.Findings = append(inc.Findings, m.Findings...)
+		inc.Members = append(inc.Members, m)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	own, err := q.QueryContext(ctx, `SELECT f.id, f.review FROM observations o JOIN findings f ON f.seq = o.seq
+		WHERE o.source = ? AND o.id = ? ORDER BY f.pos`, fusionSource, inc.ID)
+	if err != nil {
+		return err
+	}
+	defer own.Close()
+	for own.Next() {
+		var id, review string
+		if err := own.Scan(&id, &review); err != nil {
+			return err
+		}
+		inc.Findings = append(inc.Findings, id)
+		if review == truce.ReviewVerified {
+			inc.Verified = append(inc.Verified, id)
+		}
+	}
+	return own.Err()
+}
+
+// verifiedIncident is the condition that an incident (the row of incidents in the query) has a
+// verified finding, of a member or of its own report.
+const verifiedIncident = `(EXISTS (SELECT 1 FROM incident_members m JOIN observations o ON o.source = m.source AND o.id = m.id
+		JOIN findings f ON f.seq = o.seq WHERE m.incident = incidents.id AND f.review = 'verified')
+	OR EXISTS (SELECT 1 FROM observations o JOIN findings f ON f.seq = o.seq
+		WHERE o.source = '` + fusionSource + `' AND o.id = incidents.id AND f.review = 'verified'))`
+
+// Incidents lists incidents in the order they were first stored; see truce.IncidentStore.
+func (db *DB) Incidents(ctx context.Context, f truce.IncidentFilter) ([]truce.Incident, string, error) {
+	after, err := decodeCursor(incidentCursor, f.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	var w where
+	w.add("pos > ?", after)
+	if !f.From.IsZero() {
+		w.add("end_time >= ?", clampNanos(f.From))
+	}
+	if !f.To.IsZero() {
+		w.add("start_time < ?", clampNanos(f.To))
+	}
+	if err := w.bbox(f.BBox); err != nil {
+		return nil, "", err
+	}
+	w.kind(f.Kind)
+	w.equal("party", f.Party)
+	switch f.Attribution {
+	case "":
+	case truce.AttributedToParty:
+		w.add("party NOT IN ('', ?)", truce.PartyUndetermined)
+	case truce.AttributedUnknown:
+		w.add("party = ?", truce.PartyUndetermined)
+	case truce.AttributedNone:
+		w.add("party = ''")
+	default:
+		return nil, "", truce.Errorf(truce.EINVALID, "attribution: %q is not attributed, undetermined or none", f.Attribution)
+	}
+	if f.Open {
+		w.add("open = 1")
+	}
+	if f.Verified {
+		w.add(verifiedIncident)
+	}
+	limit := pageLimit(f.Limit)
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, "", internal(err, "incidents")
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT `+incidentColumns+` FROM incidents`+w.String()+` ORDER BY pos LIMIT ?`,
+		append(w.args, limit+1)...)
+	if err != nil {
+		return nil, "", internal(err, "incidents")
+	}
+	var (
+		out  []truce.Incident
+		last int64
+		next string
+	)
+	for rows.Next() {
+		if len(out) == limit {
+			next = encodeCursor(incidentCursor, last)
+			break
+		}
+		pos, inc, err := scanIncident(rows)
+		if err != nil {
+			rows.Close()
+			return nil, "", internal(err, "incidents")
+		}
+		out = append(out, inc)
+		last = pos
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, "", internal(err, "incidents")
+	}
+	for i := range out {
+		if err := fillMembers(ctx, tx, &out[i]); err != nil {
+			return nil, "", internal(err, "incident %s: members", out[i].ID)
+		}
+	}
+	return out, next, nil
+}
+
+// Incident returns one incident; see truce.IncidentStore.
+func (db *DB) Incident(ctx context.Context, id string) (*truce.Incident, error) {
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, internal(err, "incident %s", id)
+	}
+	defer tx.Rollback()
+	return db.incident(ctx, tx, id)
+}
+
+func (db *DB) incident(ctx context.Context, q queryer, id string) (*truce.Incident, error) {
+	_, inc, err := scanIncident(q.QueryRowContext(ctx, `SELECT `+incidentColumns+` FROM incidents WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		var into string
+		err := q.QueryRowContext(ctx, `SELECT a.result FROM incident_actions a, json_each(a.incidents) j
+			WHERE a.action = ? AND j.value = ? AND a.result != ? ORDER BY a.pos DESC LIMIT 1`, truce.IncidentMerge, id, id).Scan(&into)
+		if err == nil {
+			return nil, truce.Errorf(truce.ENOTFOUND, "incident %q was merged into %q", id, into)
+		}
+		return nil, truce.Errorf(truce.ENOTFOUND, "no incident %q", id)
+	}
+	if err != nil {
+		return nil, internal(err, "incident %s", id)
+	}
+	if err := fillMembers(ctx, q, &inc); err != nil {
+		return nil, internal(err, "incident %s: members", id)
+	}
+	return &inc, nil
+}
+
+// IncidentReports returns an incident's members as stored events; see truce.IncidentStore.
+func (db *DB) IncidentReports(ctx context.Context, id string) ([]truce.Event, error) {
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, internal(err, "incident %s reports", id)
+	}
+	defer tx.Rollback()
+	var exists int
+	if err := tx.QueryRowContext(ctx, `SELECT 1 FROM incidents WHERE id = ?`, id).Scan(&exists); errors.Is(err, sql.ErrNoRows) {
+		return nil, truce.Errorf(truce.ENOTFOUND, "no incident %q", id)
+	} else if err != nil {
+		return nil, internal(err, "incident %s reports", id)
+	}
+	cols := strings.ReplaceAll(observationColumns, ", ", ", o.")
+	rows, err := tx.QueryContext(ctx, `SELECT o.`+cols+` FROM incident_members m
+		JOIN observations o ON o.source = m.source AND o.id = m.id WHERE m.incident = ? ORDER BY m.pos`, id)
+	if err != nil {
+		return nil, internal(err, "incident %s reports", id)
+	}
+	var out []truce.Event
+	for rows.Next() {
+		seq, o, err := scanObservation(rows)
+		if err != nil {
+			rows.Close()
+			return nil, internal(err, "incident %s reports", id)
+		}
+		out = append(out, truce.Event{Seq: seq, Observation: &o})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, internal(err, "incident %s reports", id)
+	}
+	for i := range out {
+		frows, err := tx.QueryContext(ctx, `SELECT `+findingColumns+` FROM findings WHERE seq = ? ORDER BY pos`, out[i].Seq)
+		if err != nil {
+			return nil, internal(err, "incident %s reports", id)
+		}
+		for frows.Next() {
+			_, _, f, err := scanFinding(frows)
+			if err != nil {
+				frows.Close()
+				return nil, internal(err, "incident %s reports", id)
+			}
+			out[i].Findings = append(out[i].Findings, f)
+		}
+		frows.Close()
+		if err := frows.Err(); err != nil {
+			return nil, internal(err, "incident %s reports", id)
+		}
+	}
+	return out, nil
+}
+
+// memberKeys reads the member keys of a stored incident, in order. Errors: ENOTFOUND.
+func memberKeys(ctx context.Context, tx *sql.Tx, id string) ([]string, error) {
+	var exists int
+	if err := tx.QueryRowContext(ctx, `SELECT 1 FROM incidents WHERE id = ?`, id).Scan(&exists); errors.Is(err, sql.ErrNoRows) {
+		return nil, truce.Errorf(truce.ENOTFOUND, "no incident %q", id)
+	} else if err != nil {
+		return nil, internal(err, "incident %s", id)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT source, id FROM incident_members WHERE incident = ? ORDER BY pos`, id)
+	if err != nil {
+		return nil, internal(err, "incident %s: members", id)
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var s, mid string
+		if err := rows.Scan(&s, &mid); err != nil {
+			return nil, internal(err, "incident %s: members", id)
+		}
+		keys = append(keys, s+"/"+mid)
+	}
+	return keys, rows.Err()
+}
+
+func keysOf(inc *truce.Incident) []string {
+	keys := make([]string, len(inc.Members))
+	for i := range inc.Members {
+		keys[i] = inc.Members[i].Key()
+	}
+	return keys
+}
+
+// sameSet reports whether a and b hold the same strings, each once.
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b) && len(slices.Compact(a)) == len(b)
+}
+
+// recordAction keeps an analyst's action in the history and hands it to the hook, in tx.
+func (db *DB) recordAction(ctx context.Context, tx *sql.Tx, a truce.IncidentAction) error {
+	incidents, _ := json.Marshal(a.Incidents)
+	members := []byte("[]")
+	if len(a.Members) > 0 {
+		members, _ = json.Marshal(a.Members)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO incident_actions (time, actor, action, incidents, result, members, reason)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, a.Time.UnixNano(), a.Actor, a.Action, incidents, a.Result, members, a.Reason); err != nil {
+		return internal(err, "%s %s: history", a.Action, a.Result)
+	}
+	db.hookMu.RLock()
+	hook := db.incidentHook
+	db.hookMu.RUnlock()
+	if hook != nil {
+		if err := hook(ctx, tx, a); err != nil {
+			return internal(err, "%s %s: hook", a.Action, a.Result)
+		}
+	}
+	return nil
+}
+
+func checkDecision(actor, reason, what string) error {
+	switch {
+	case actor == "":
+		return truce.Errorf(truce.EINVALID, "to %s incidents needs the analyst who does it", what)
+	case strings.TrimSpace(reason) == "":
+		return truce.Errorf(truce.EINVALID, "reason: required to %s incidents", what)
+	}
+	return nil
+}
+
+// MergeIncidents records an analyst's merge; see truce.IncidentStore.
+func (db *DB) MergeIncidents(ctx context.Context, ids []string, merged truce.Incident, actor, reason string) (*truce.Incident, error) {
+	if err := checkDecision(actor, reason, truce.IncidentMerge); err != nil {
+		return nil, err
+	}
+	distinct := slices.Compact(slices.Sorted(slices.Values(ids)))
+	if len(distinct) < 2 {
+		return nil, truce.Errorf(truce.EINVALID, "ids: a merge needs at least two different incidents")
+	}
+	if !slices.Contains(distinct, merged.ID) {
+		return nil, truce.Errorf(truce.EINVALID, "the merged incident %q is not one of those merged", merged.ID)
+	}
+	if err := checkIncident(&merged); err != nil {
+		return nil, err
+	}
+	var out *truce.Incident
+	err := db.Update(ctx, func(tx *sql.Tx) error {
+		var all []string
+		for _, id := range distinct {
+			keys, err := memberKeys(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			all = append(all, keys...)
+		}
+		if !sameSet(all, keysOf(&merged)) {
+			return truce.Errorf(truce.EINVALID, "the merged incident's members are not those of the incidents merged")
+		}
+		for _, id := range distinct {
+			if id == merged.ID {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM incidents WHERE id = ?`, id); err != nil {
+				return internal(err, "merge: remove %s", id)
+			}
+		}
+		merged.Fixed = true
+		now := db.now().UTC()
+		if _, err := db.putIncident(ctx, tx, &merged, now.UnixNano()); err != nil {
+			return err
+		}
+		a := truce.IncidentAction{Time: now, Actor: actor, Action: truce.IncidentMerge, Incidents: distinct, Result: merged.ID, Reason: reason}
+		if err := db.recordAction(ctx, tx, a); err != nil {
+			return err
+		}
+		var err error
+		out, err = db.incident(ctx, tx, merged.ID)
+		return err
+	})
+	return out, err
+}
+
+// SplitIncident records an analyst's split; see truce.IncidentStore.
+func (db *DB) SplitIncident(ctx context.Context, id string, members []string, rest, split truce.Incident, actor, reason string) (*truce.Incident, error) {
+	if err := checkDecision(actor, reason, truce.IncidentSplit); err != nil {
+		return nil, err
+	}
+	if len(members) == 0 {
+		return nil, truce.Errorf(truce.EINVALID, "members: name at least one report to split off incident %q", id)
+	}
+	if rest.ID != id {
+		return nil, truce.Errorf(truce.EINVALID, "what remains of incident %q must keep its id, not %q", id, rest.ID)
+	}
+	if split.ID == "" || split.ID == id {
+		return nil, truce.Errorf(truce.EINVALID, "the incident split off needs an id of its own")
+	}
+	var out *truce.Incident
+	err := db.Update(ctx, func(tx *sql.Tx) error {
+		keys, err := memberKeys(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		named := slices.Compact(slices.Sorted(slices.Values(members)))
+		for _, k := range named {
+			if !slices.Contains(keys, k) {
+				return truce.Errorf(truce.EINVALID, "members: %q is not a member of incident %q", k, id)
+			}
+		}
+		if len(named) == len(keys) {
+			return truce.Errorf(truce.EINVALID, "members: every member of incident %q named; nothing would remain", id)
+		}
+		if !sameSet(keysOf(&split), named) || !sameSet(append(keysOf(&rest), named...), keys) {
+			return truce.Errorf(truce.EINVALID, "the incidents of the split do not hold the members of incident %q as named", id)
+		}
+		var taken int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM incidents WHERE id = ?`, split.ID).Scan(&taken); err != nil {
+			return internal(err, "split %s", id)
+		}
+		if taken > 0 {
+			return truce.Errorf(truce.ECONFLICT, "incident %q already exists", split.ID)
+		}
+		rest.Fixed, split.Fixed = true, true
+		now := db.now().UTC()
+		if _, err := db.putIncident(ctx, tx, &rest, now.UnixNano()); err != nil {
+			return err
+		}
+		if _, err := db.putIncident(ctx, tx, &split, now.UnixNano()); err != nil {
+			return err
+		}
+		a := truce.IncidentAction{Time: now, Actor: actor, Action: truce.IncidentSplit, Incidents: []string{id}, Result: split.ID,
+			Members: named, Reason: reason}
+		if err := db.recordAction(ctx, tx, a); err != nil {
+			return err
+		}
+		out, err = db.incident(ctx, tx, split.ID)
+		return err
+	})
+	return out, err
+}
+
+// IncidentHistory lists the merges and splits that involved an incident, oldest first; see
+// truce.IncidentStore.
+func (db *DB) IncidentHistory(ctx context.Context, id string) ([]truce.IncidentAction, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT time, actor, action, incidents, result, members, reason FROM incident_actions a
+		WHERE a.result = ? OR EXISTS (SELECT 1 FROM json_each(a.incidents) j WHERE j.value = ?) ORDER BY pos`, id, id)
+	if err != nil {
+		return nil, internal(err, "history of incident %s", id)
+	}
+	defer rows.Close()
+	out := []truce.IncidentAction{}
+	for rows.Next() {
+		var a truce.IncidentAction
+		var t int64
+		var incidents, members []byte
+		if err := rows.Scan(&t, &a.Actor, &a.Action, &incidents, &a.Result, &members, &a.Reason); err != nil {
+			return nil, internal(err, "history of incident %s", id)
+		}
+		a.Time = time.Unix(0, t).UTC()
+		if err := json.Unmarshal(incidents, &a.Incidents); err != nil {
+			return nil, internal(err, "history of incident %s", id)
+		}
+		if err := json.Unmarshal(members, &a.Members); err != nil {
+			return nil, internal(err, "history of incident %s", id)
+		}
+		if len(a.Members) == 0 {
+			a.Members = nil
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal(err, "history of incident %s", id)
+	}
+	if len(out) == 0 {
+		if _, err := db.Incident(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -53,9 +53,9 @@ func (f *Fuser) Merge(a, b string) (*Incident, error) {
 // Split takes the named members (by observation id, or "source/id") out of an incident into
 // a new incident of their own, as an analyst decides they are another event. Fusion keeps to
 // it: none of them rejoins the incident it was split from, though later reports may join
-// either. The new incident's id is derived from its first member. Splitting off every member,
-// or naming one that is not a member, is an error (EINVALID); an incident that is not open,
-// ENOTFOUND.
+// either. The new incident's id is derived from the first of them to have joined. Splitting
+// off every member, or naming one that is not a member, is an error (EINVALID); an incident
+// that is not open, ENOTFOUND.
 func (f *Fuser) Split(id string, members []string) (*Incident, error) {
 	inc := f.byID[id]
 	if inc == nil {
@@ -83,12 +83,10 @@ func (f *Fuser) Split(id string, members []string) (*Incident, error) {
 	f.recent = slices.DeleteFunc(f.recent, func(x *Incident) bool { return x == inc })
 	keep := slices.DeleteFunc(slices.Clone(inc.Members), func(m *Member) bool { return slices.Contains(out, m) })
 	rest := f.rebuild(inc.ID, inc.Class, keep, inc.apart)
+	// In the order they joined, so that the new incident's id is derived as Add derives it:
+	// from its first member (reports split off as they were merged in get their id back).
+	slices.SortFunc(out, func(a, b *Member) int { return slices.Index(inc.Members, a) - slices.Index(inc.Members, b) })
 	first := out[0]
-	for _, m := range out[1:] {
-		if m.Observation.Time.Before(first.Observation.Time) {
-			first = m
-		}
-	}
 	newID := IncidentID(first.Observation.Source, first.Observation.ID)
 	if f.byID[newID] != nil {
 		newID += "-split"
@@ -119,4 +117,63 @@ func (f *Fuser) keepApart(inc *Incident, key string) {
 		inc.apart = map[string]bool{}
 	}
 	inc.apart[key] = true
+}
+
+// Restore takes up again an incident that was stored and closed, or held before a restart:
+// its members, in order, with their findings, grouped as stored whatever fusion would make of
+// them now, and the analysts' decisions on it (the reports kept apart from it, whether
+// incidents were merged into it). It is open again, and closes as any other once it takes
+// nothing for a horizon. An incident already open is returned as it is. Errors: EINVALID for
+// no reports or a report fusion cannot read; ECONFLICT for a report already in another open
+// incident.
+func (f *Fuser) Restore(stored *truce.Incident, reports []truce.Event) (*Incident, error) {
+	if inc := f.byID[stored.ID]; inc != nil {
+		return inc, nil
+	}
+	if len(reports) == 0 {
+		return nil, truce.Errorf(truce.EINVALID, "restore: incident %q has no reports", stored.ID)
+	}
+	members := make([]*Member, 0, len(reports))
+	for _, e := range reports {
+		o := *e.Observation
+		key := observationKey(&o)
+		if other := f.byKey[key]; other != nil {
+			return nil, truce.Errorf(truce.ECONFLICT, "restore: report %q of incident %q is in open incident %q", key, stored.ID, other.ID)
+		}
+		heard, origin, err := readMeasurements(&o, key)
+		if err != nil {
+			return nil, err
+		}
+		members = append(members, &Member{Observation: o, Findings: e.Findings, key: key, heard: heard, origin: origin})
+	}
+	cls := stored.Class
+	if cls == "" {
+		cls = class(members[0].Observation.Kind)
+	}
+	inc := &Incident{ID: stored.ID, Class: cls, Start: members[0].Observation.Time, End: members[0].Observation.Time,
+		sources: map[string]int{}, merged: stored.Merged}
+	for _, k := range stored.KeptApart {
+		f.keepApart(inc, k)
+	}
+	f.byID[inc.ID] = inc
+	for _, m := range members {
+		f.join(inc, m, nil)
+	}
+	if inc.End.After(f.now) {
+		f.now = inc.End
+	}
+	return inc, nil
+}
+
+// Forget drops the open incident id without closing it (OnClose is not called): for a caller
+// whose record of the incident differs from the Fuser's, to Restore it as recorded. It reports
+// whether the incident was open.
+func (f *Fuser) Forget(id string) bool {
+	inc := f.byID[id]
+	if inc == nil {
+		return false
+	}
+	f.forget(inc)
+	f.recent = slices.DeleteFunc(f.recent, func(x *Incident) bool { return x == inc })
+	return true
 }

@@ -521,6 +521,7 @@ func (f *Fuser) sweep() {
 	})
 	for _, inc := range closed {
 		f.forget(inc)
+		inc.closed = true
 		if f.cfg.OnClose != nil {
 			f.cfg.OnClose(inc)
 		}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -41,6 +42,7 @@ type Incident struct {
 	// report, and after an analyst's merge, those of all of them.
 	cells    []cellKey
 	merged   bool
+	closed   bool
 	bearings bool      // holds a bearing, so it is listed among recent acoustic incidents
 	bStart   time.Time // earliest and latest bearing member
 	bEnd     time.Time
@@ -115,3 +117,90 @@ func (inc *Incident) AttributedFindings() []truce.Finding {
 	}
 	return out
 }
+
+// Truce returns the incident as package truce keeps and serves it. Version and Updated are
+// left for the store to set; Findings are the members' findings. An incident not of fire is
+// attributed to the party its members' findings agree on, if they agree.
+func (inc *Incident) Truce() truce.Incident {
+	out := truce.Incident{ID: inc.ID, Class: inc.Class, Start: inc.Start, End: inc.End,
+		Members: make([]truce.IncidentMember, len(inc.Members)), Position: truceFix(inc.Position),
+		Origin: truceFix(inc.Origin), Party: inc.Attribution.Party, Explanation: inc.Attribution.Explanation,
+		Sources: inc.Sources, Confidence: inc.Confidence, Merged: inc.merged, KeptApart: inc.KeptApart(),
+		Open: !inc.closed}
+	out.Fixed = inc.merged || len(out.KeptApart) > 0
+	for i, m := range inc.Members {
+		o := &m.Observation
+		tm := truce.IncidentMember{Source: o.Source, ID: o.ID, Kind: o.Kind, Time: o.Time, Lat: o.Lat, Lon: o.Lon, CEm: o.CEm}
+		for _, f := range m.Findings {
+			tm.Findings = append(tm.Findings, f.ID)
+		}
+		out.Findings = append(out.Findings, tm.Findings...)
+		out.Members[i] = tm
+	}
+	if len(inc.Members) > 0 {
+		out.Kind = inc.Members[0].Observation.Kind
+	}
+	if out.Party == "" {
+		out.Party, out.Explanation = findingsParty(inc)
+	}
+	return out
+}
+
+// findingsParty is the party the members' findings hold responsible when they all agree, or
+// undetermined when they disagree; "" when none attributes.
+func findingsParty(inc *Incident) (party, why string) {
+	n := 0
+	for _, m := range inc.Members {
+		for _, f := range m.Findings {
+			switch {
+			case f.Party == "":
+				continue
+			case party == "":
+				party = f.Party
+			case f.Party != party:
+				return truce.PartyUndetermined, "the findings on its reports do not agree on who is responsible"
+			}
+			n++
+		}
+	}
+	switch {
+	case party == "":
+		return "", ""
+	case party == truce.PartyUndetermined:
+		return party, "the findings on its reports do not settle who is responsible"
+	}
+	return party, plural(n, "finding") + " on its reports hold " + party + " responsible"
+}
+
+func truceFix(f *Fix) *truce.IncidentFix {
+	if f == nil {
+		return nil
+	}
+	out := &truce.IncidentFix{Lat: math.Round(f.Lat*1e7) / 1e7, Lon: math.Round(f.Lon*1e7) / 1e7,
+		SemiMajorM: math.Round(f.Ellipse.SemiMajorM*10) / 10, SemiMinorM: math.Round(f.Ellipse.SemiMinorM*10) / 10,
+		AzimuthDeg: math.Round(f.Ellipse.AzimuthDeg*10) / 10, Bearings: f.Bearings, Points: f.Points}
+	if f.Target != TargetNone {
+		out.Target = f.Target.String()
+	}
+	return out
+}
+
+// KeptApart lists, sorted, the reports ("source/id") an analyst split off the incident, which
+// fusion never adds back to it.
+func (inc *Incident) KeptApart() []string {
+	if len(inc.apart) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(inc.apart))
+	for k := range inc.apart {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Merged reports whether an analyst merged other incidents into this one.
+func (inc *Incident) Merged() bool { return inc.merged }
+
+// Closed reports whether the incident has been closed: it takes no more reports.
+func (inc *Incident) Closed() bool { return inc.closed }

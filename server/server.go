@@ -28,6 +28,9 @@ type Options struct {
 	Log Log
 	// RequiredApprovals is how many different analysts must verify a finding (default 2).
 	RequiredApprovals int
+	// Incidents, when set, serves the incidents fusion keeps under /api/v1/incidents, and the
+	// analysts' merges and splits of them.
+	Incidents truce.IncidentDesk
 	// EvidenceDir, when set, is the folder where evidence files are kept by their SHA-256
 	// (POST and GET /api/v1/evidence).
 	EvidenceDir string
@@ -112,6 +115,11 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/findings/{id}/history", s.allow(insiders, s.getHistory))
 	s.mux.Handle("POST /api/v1/findings/{id}/lock", s.allow(insiders, s.postLock))
 	s.mux.Handle("DELETE /api/v1/findings/{id}/lock", s.allow(insiders, s.deleteLock))
+	s.mux.Handle("GET /api/v1/incidents", s.allow(readers, s.getIncidents))
+	s.mux.Handle("GET /api/v1/incidents/{id}", s.allow(readers, s.getIncident))
+	s.mux.Handle("GET /api/v1/incidents/{id}/history", s.allow(insiders, s.getIncidentHistory))
+	s.mux.Handle("POST /api/v1/incidents/merge", s.allow(insiders, s.postMerge))
+	s.mux.Handle("POST /api/v1/incidents/{id}/split", s.allow(insiders, s.postSplit))
 	s.mux.Handle("GET /api/v1/agreement", s.allow(readers, s.getAgreement))
 	s.mux.Handle("GET /api/v1/agreement/map.svg", s.allow(readers, s.getMap))
 	s.mux.Handle("GET /api/v1/events", s.allow(readers, s.getEvents))

@@ -64,6 +64,8 @@ type serveEnv struct {
 	Server *server.Server
 	Data   string // the data folder
 	Demo   bool   // serve --demo: parts a demonstration should show switch themselves on
+	// Incidents serves the incidents stored; fusion, when it runs, keeps them.
+	Incidents *incidentDesk
 }
 
 // serveStarters start the optional parts of `truce serve`. Each file that adds one registers
@@ -168,7 +170,9 @@ batches in flight are stored.`,
 			if err := os.MkdirAll(evidence, 0o700); err != nil {
 				return err
 			}
-			srv := server.New(store, pipe, server.Options{MaxBodyBytes: maxBody, Log: mlog, EvidenceDir: evidence, RequiredApprovals: approvals})
+			desk := &incidentDesk{store: store}
+			srv := server.New(store, pipe, server.Options{MaxBodyBytes: maxBody, Log: mlog, EvidenceDir: evidence, RequiredApprovals: approvals,
+				Incidents: desk})
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				pipe.Close()
@@ -181,7 +185,7 @@ batches in flight are stored.`,
 				defer close(checkpoints)
 				mlog.run(ctx, log, checkpointEvery)
 			}()
-			env := &serveEnv{Ctx: ctx, Log: log, Judge: judge, Pipe: pipe, Store: store, Server: srv, Data: data, Demo: demo}
+			env := &serveEnv{Ctx: ctx, Log: log, Judge: judge, Pipe: pipe, Store: store, Server: srv, Data: data, Demo: demo, Incidents: desk}
 			var stops []func()
 			defer func() {
 				for i := len(stops) - 1; i >= 0; i-- {

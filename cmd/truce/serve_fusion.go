@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -14,10 +15,13 @@ import (
 const fusionSource = "fusion"
 
 // Fusion in `truce serve`: every stored report (vessels and derived reports aside) goes to the
-// fuser in store order; when an incident of fire closes with its origin located, it comes back
-// through the pipeline as one observation of source "fusion" at the located position, carrying
-// origin_lat, origin_lon and origin_ce_m (the origin's 95% ellipse) and the incident's members,
-// so that rules with `attribution: origin` attribute it.
+// fuser in store order, and the incidents it changes are stored with it (incidentDesk.fuse), so
+// that they are served as they grow and taken up again after a restart: fusion resumes after
+// the last event it stored incidents for, with the incidents still open then. When an incident
+// of fire closes with its origin located, it comes back through the pipeline as one observation
+// of source "fusion" at the located position, carrying origin_lat, origin_lon and origin_ce_m
+// (the origin's 95% ellipse) and the incident's members, so that rules with `attribution:
+// origin` attribute it.
 func init() {
 	var enabled bool
 	var horizon time.Duration
@@ -27,29 +31,43 @@ func init() {
 		if !enabled && !env.Demo {
 			return nil, nil
 		}
+		desk := env.Incidents
 		batch := env.Pipe.NewBatcher(100, 500*time.Millisecond, func(err error) { env.Log.Warn("fusion: incident not stored", "err", err) })
 		fuser := fusion.New(env.Judge.Agreement(), env.Judge.Engine(), fusion.Config{
 			Horizon: horizon,
 			OnClose: func(inc *fusion.Incident) {
+				desk.onClose(inc)
 				if o, ok := incidentObservation(inc); ok {
 					batch.Add(&o)
 				}
 			},
 		})
+		desk.setFuser(fuser)
+		restored, err := desk.restoreOpen(env.Ctx)
+		if err != nil {
+			batch.Close()
+			return nil, fmt.Errorf("fusion: open incidents: %w", err)
+		}
+		from, err := env.Store.FusedThrough(env.Ctx)
+		if err != nil {
+			batch.Close()
+			return nil, fmt.Errorf("fusion: %w", err)
+		}
+		if restored > 0 || from > 0 {
+			env.Log.Info("fusion: resuming", "after_seq", from, "open_incidents", restored)
+		}
 		ctx, cancel := context.WithCancel(env.Ctx)
-		from := env.Pipe.Feed().Last()
 		done := make(chan struct{})
+		skip := func(o *truce.Observation) bool { return o.Source == fusionSource || o.Kind == "sea.vessel" }
+		notFused := func(o *truce.Observation, err error) {
+			env.Log.Debug("fusion: report not fused", "id", o.ID, "err", err)
+		}
 		go func() {
 			defer close(done)
 			err := env.Pipe.Follow(ctx, env.Store, from, func(events []truce.Event) {
-				for i := range events {
-					o := events[i].Observation
-					if o.Source == fusionSource || o.Kind == "sea.vessel" {
-						continue
-					}
-					if _, err := fuser.Add(*o, events[i].Findings); err != nil {
-						env.Log.Debug("fusion: report not fused", "id", o.ID, "err", err)
-					}
+				// Storing is not cut short by the server stopping: what was fused is stored.
+				if err := desk.fuse(context.Background(), events, skip, notFused); err != nil {
+					env.Log.Error("fusion: incidents not stored", "err", err)
 				}
 			})
 			if err != nil {
@@ -59,7 +77,7 @@ func init() {
 		return func() {
 			cancel()
 			<-done
-			fuser.Flush() // what is still open is reported as it stands
+			// Open incidents stay open: they are stored, and taken up again on the next start.
 			batch.Close()
 		}, nil
 	})

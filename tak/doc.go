@@ -46,7 +46,9 @@
 //
 // Every finding the pipeline stores is sent to every monitor as a CoT marker (see
 // FindingEvent), and to a liaison only when the finding is attributed to its party. The
-// markers carry no sources.
+// markers carry no sources. A device that connects is first sent the recent findings it may
+// see by the same rule (Options.CatchUp: the newest 500 observed in the last 6 hours and not
+// dismissed), so that a monitor who was offline sees the picture.
 //
 // # Slow clients
 //

@@ -43,6 +43,13 @@ type Options struct {
 	HandshakeTimeout time.Duration
 	// FindingStale is how long after it is sent a finding's marker goes stale (default 6 h).
 	FindingStale time.Duration
+	// CatchUp is how many recent findings a device is sent when it connects, so that a
+	// monitor who was offline sees the picture (default 500; negative: none). They are the
+	// newest of those it may see (every finding for a monitor, its party's for a liaison),
+	// observed within CatchUpWindow (default FindingStale) and not dismissed, read from
+	// Store; each marker goes stale FindingStale after its observation.
+	CatchUp       int
+	CatchUpWindow time.Duration
 	// BatchDelay is how long observations are gathered before a batch is submitted (default
 	// 5 ms); MaxBatch caps a batch (default 500).
 	BatchDelay time.Duration
@@ -85,6 +92,12 @@ func (o *Options) defaults() {
 	if o.FindingStale <= 0 {
 		o.FindingStale = 6 * time.Hour
 	}
+	if o.CatchUp == 0 {
+		o.CatchUp = 500
+	}
+	if o.CatchUpWindow <= 0 {
+		o.CatchUpWindow = o.FindingStale
+	}
 	if o.BatchDelay <= 0 {
 		o.BatchDelay = 5 * time.Millisecond
 	}
@@ -120,11 +133,12 @@ type Stats struct {
 	Cut         int64 // clients cut for falling behind
 	Undelivered int64 // messages cut clients did not get
 	Revoked     int64 // connections refused or ended for a revoked certificate
+	CaughtUp    int64 // findings sent to devices as they connected (see Options.CatchUp)
 }
 
 type counters struct {
 	open, accepted, events, badEvents, badStreams, stored, duplicates, refused, lost,
-	raw, ignored, positions, findings, cut, undelivered, revoked atomic.Int64
+	raw, ignored, positions, findings, cut, undelivered, revoked, caughtUp atomic.Int64
 }
 
 // Server is a TAK streaming server. Serve accepts connections on any number of listeners;
@@ -180,7 +194,7 @@ func (s *Server) Stats() Stats {
 		Duplicates: c.duplicates.Load(), Refused: c.refused.Load(), Lost: c.lost.Load(),
 		Raw: c.raw.Load(), Ignored: c.ignored.Load(), Positions: c.positions.Load(),
 		Findings: c.findings.Load(), Cut: c.cut.Load(), Undelivered: c.undelivered.Load(),
-		Revoked: c.revoked.Load()}
+		Revoked: c.revoked.Load(), CaughtUp: c.caughtUp.Load()}
 }
 
 // Serve accepts connections on ln until Close. A connection that is a *tls.Conn (from a
@@ -378,7 +392,17 @@ func (s *Server) handle(conn net.Conn) {
 	log.Info("tak: client connected")
 	go c.writeLoop()
 	c.offer(mustMessage(protoSupportEvent(time.Now())))
+	// The catch-up is read while the device negotiates; it is queued after whatever the
+	// reader has queued by then, in the protocol the stream is in when it is written.
+	ctx, stop := context.WithCancel(s.ctx)
+	caught := make(chan struct{})
+	go func() {
+		defer close(caught)
+		s.catchUp(ctx, c)
+	}()
 	reason := c.readLoop()
+	stop()
+	<-caught
 	if c.revoked.Load() {
 		reason = "certificate revoked"
 	}
@@ -507,6 +531,79 @@ func (s *Server) follow() {
 			return
 		}
 	}
+}
+
+// catchUp sends c the recent findings it may see (see Options.CatchUp). It runs after c is
+// registered for fan-out, so that a finding stored after the store is read reaches c live;
+// one stored meanwhile may reach it twice, under the same uid, which updates the marker.
+func (s *Server) catchUp(ctx context.Context, c *client) {
+	limit := s.opt.CatchUp
+	if limit <= 0 || s.opt.Store == nil {
+		return
+	}
+	now := time.Now()
+	f := truce.FindingFilter{From: now.Add(-s.opt.CatchUpWindow), Limit: 1000}
+	switch c.ident.Role {
+	case truce.RoleMonitor:
+	case truce.RoleLiaison:
+		f.Party = c.ident.Party
+	default:
+		return
+	}
+	// The store lists findings oldest first: keep the newest limit of them in a ring.
+	ring := make([]truce.Finding, 0, limit)
+	next := 0
+	for {
+		page, cursor, err := s.opt.Store.Findings(ctx, f)
+		if err != nil {
+			if ctx.Err() == nil {
+				c.log.Error("tak: reading recent findings to send a device as it connects", "err", err)
+			}
+			return
+		}
+		for _, fd := range page {
+			if fd.Review == truce.ReviewDismissed {
+				continue
+			}
+			if len(ring) < limit {
+				ring = append(ring, fd)
+			} else {
+				ring[next] = fd
+				next = (next + 1) % limit
+			}
+		}
+		if cursor == "" {
+			break
+		}
+		f.Cursor = cursor
+	}
+	if len(ring) == 0 {
+		return
+	}
+	m := &message{}
+	n := 0
+	for i := range ring {
+		fd := &ring[(next+i)%len(ring)]
+		// The observation's uncertainty is not kept with the finding: unknown.
+		e := FindingEvent(fd, cot.Unknown, now, s.opt.FindingStale)
+		e.Stale = fd.Time.Add(s.opt.FindingStale).UTC().Truncate(time.Millisecond)
+		if !e.Stale.After(e.Time) {
+			continue
+		}
+		frame, err := cot.AppendFrame(nil, e)
+		if err != nil {
+			c.log.Error("tak: finding cannot be written as CoT", "finding", fd.ID, "err", err)
+			continue
+		}
+		m.append(cot.AppendXML(nil, e), frame)
+		n++
+	}
+	if n == 0 || ctx.Err() != nil {
+		return
+	}
+	c.offer(m)
+	s.st.caughtUp.Add(int64(n))
+	c.log.Debug("tak: sent the recent findings to a device as it connected", "findings", n)
 }
 
 // publish sends the findings of events.

@@ -221,7 +221,7 @@ func (c *client) sendNotice(bw *bufio.Writer, proto, clean bool) {
 		c.conn.Close()
 		return
 	}
-	m := mustMessage(noticeEvent(time.Now(), "truce: this device fell too far behind the server's stream and is being disconnected; reconnect to resume."))
+	m := mustMessage(noticeEvent(time.Now(), "", "truce: this device fell too far behind the server's stream and is being disconnected; reconnect to resume."))
 	b := m.xml
 	if proto {
 		b = m.frame

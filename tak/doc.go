@@ -50,6 +50,10 @@
 // see by the same rule (Options.CatchUp: the newest 500 observed in the last 6 hours and not
 // dismissed), so that a monitor who was offline sees the picture.
 //
+// A Server is a truce.Notifier: a notice for a party (a finding concerning it verified or
+// withdrawn, an answer to its liaison) reaches that party's liaisons' connected devices as a
+// chat message with the notice's text, and no other device.
+//
 // # Slow clients
 //
 // Each client has a bounded queue of messages (batches) to write, and its writer writes all

@@ -109,14 +109,20 @@ func protoResponseEvent(now time.Time, granted bool) *cot.Event {
 func pongEvent(now time.Time) *cot.Event { return controlEvent("takPong", typePong, now, "") }
 
 // noticeEvent is a chat message from the server to one device, shown in its All Chat Rooms:
-// how a client is told why it is being disconnected.
-func noticeEvent(now time.Time, text string) *cot.Event {
+// how a client is told why it is being disconnected, and how a liaison is told of a notice.
+// id names the message, so that a device shown it twice can tell; "" makes one from now.
+func noticeEvent(now time.Time, id, text string) *cot.Event {
 	now = now.UTC()
 	ts := now.Format(time.RFC3339)
+	if id == "" {
+		id = strconv.FormatInt(now.UnixNano(), 36)
+	}
 	var d bytes.Buffer
-	d.WriteString(`<__chat parent="RootContactGroup" groupOwner="false" chatroom="All Chat Rooms" id="All Chat Rooms" senderCallsign="truce"><chatgrp uid0="truce" uid1="All Chat Rooms" id="All Chat Rooms"/></__chat>`)
+	d.WriteString(`<__chat parent="RootContactGroup" groupOwner="false" messageId="`)
+	xml.EscapeText(&d, []byte(id))
+	d.WriteString(`" chatroom="All Chat Rooms" id="All Chat Rooms" senderCallsign="truce"><chatgrp uid0="truce" uid1="All Chat Rooms" id="All Chat Rooms"/></__chat>`)
 	d.WriteString(`<link uid="truce" type="a-f-G-U-C" relation="p-p"/>`)
-	e := controlEvent("GeoChat.truce.All Chat Rooms."+strconv.FormatInt(now.UnixNano(), 36), "b-t-f", now, d.String())
+	e := controlEvent("GeoChat.truce.All Chat Rooms."+id, "b-t-f", now, d.String())
 	e.How = "h-g-i-g-o"
 	e.Detail.Remarks = &cot.Remarks{Text: text, Attrs: []cot.Attr{{Name: "source", Value: "truce"}, {Name: "to", Value: "All Chat Rooms"}, {Name: "time", Value: ts}}}
 	return e

@@ -134,11 +134,12 @@ type Stats struct {
 	Undelivered int64 // messages cut clients did not get
 	Revoked     int64 // connections refused or ended for a revoked certificate
 	CaughtUp    int64 // findings sent to devices as they connected (see Options.CatchUp)
+	Notices     int64 // notices sent to liaisons' devices (see Notify)
 }
 
 type counters struct {
 	open, accepted, events, badEvents, badStreams, stored, duplicates, refused, lost,
-	raw, ignored, positions, findings, cut, undelivered, revoked, caughtUp atomic.Int64
+	raw, ignored, positions, findings, cut, undelivered, revoked, caughtUp, notices atomic.Int64
 }
 
 // Server is a TAK streaming server. Serve accepts connections on any number of listeners;
@@ -194,7 +195,7 @@ func (s *Server) Stats() Stats {
 		Duplicates: c.duplicates.Load(), Refused: c.refused.Load(), Lost: c.lost.Load(),
 		Raw: c.raw.Load(), Ignored: c.ignored.Load(), Positions: c.positions.Load(),
 		Findings: c.findings.Load(), Cut: c.cut.Load(), Undelivered: c.undelivered.Load(),
-		Revoked: c.revoked.Load(), CaughtUp: c.caughtUp.Load()}
+		Revoked: c.revoked.Load(), CaughtUp: c.caughtUp.Load(), Notices: c.notices.Load()}
 }
 
 // Serve accepts connections on ln until Close. A connection that is a *tls.Conn (from a

@@ -81,6 +81,10 @@ func startTAK(env *serveEnv) (func(), error) {
 		lns = append(lns, listener{ln: ln, conf: conf})
 		env.Log.Info("TAK over TLS", "addr", ln.Addr().String(), "ca", env.Data+"/"+tak.CACertFile)
 	}
+	if env.Server != nil {
+		// Liaisons' devices are told when a finding concerning their party is verified.
+		env.Server.AddNotifier(srv)
+	}
 	for _, l := range lns {
 		go func() {
 			var err error

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -120,5 +121,125 @@ func TestRevokingACertificateDisconnectsTheDevice(t *testing.T) {
 		t.Fatal("a revoked certificate was accepted")
 	} else if !strings.Contains(err.Error(), "bad certificate") {
 		t.Errorf("a revoked certificate: %v, want the handshake refused (bad certificate)", err)
+	}
+}
+
+// takDevice is a TAK device on the TLS endpoint of a `truce serve`, speaking XML.
+type takDevice struct {
+	t    *testing.T
+	conn net.Conn
+	buf  []byte
+}
+
+// dialDevice issues a certificate with `truce tak cert` (extra names the role) and connects.
+func dialDevice(t *testing.T, addr, data, name string, extra ...string) *takDevice {
+	t.Helper()
+	out := t.TempDir()
+	runCommand(t, append([]string{"tak", "cert", "--client", name, "--data", data, "--out", out, "--host", "localhost"}, extra...)...)
+	pair, err := tls.LoadX509KeyPair(filepath.Join(out, name+".pem"), filepath.Join(out, name+".key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	caPEM, err := os.ReadFile(filepath.Join(data, tak.CACertFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	conn, err := tls.Dial("tcp", addr, &tls.Config{Certificates: []tls.Certificate{pair}, RootCAs: pool, ServerName: "localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	d := &takDevice{t: t, conn: conn}
+	d.next(10 * time.Second) // the offer of TAK protocol 1, declined by not asking
+	return d
+}
+
+// next returns the next event's XML, or nil after timeout.
+func (d *takDevice) next(timeout time.Duration) []byte {
+	d.t.Helper()
+	d.conn.SetReadDeadline(time.Now().Add(timeout))
+	b := make([]byte, 8192)
+	for {
+		if i := bytes.Index(d.buf, []byte("</event>")); i >= 0 {
+			ev := d.buf[:i+len("</event>")]
+			d.buf = d.buf[len(ev):]
+			return ev
+		}
+		n, err := d.conn.Read(b)
+		d.buf = append(d.buf, b[:n]...)
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return nil
+			}
+			d.t.Fatalf("reading: %v", err)
+		}
+	}
+}
+
+func (d *takDevice) send(xml string) {
+	d.t.Helper()
+	if _, err := d.conn.Write([]byte(xml)); err != nil {
+		d.t.Fatal(err)
+	}
+}
+
+// TestLiaisonDeviceIsToldWhenAFindingAboutItsPartyIsVerified: a monitor's device drops a
+// marker in the demilitarised zone on east's side; an analyst verifies the finding over the
+// HTTP API; east's liaison's device receives a chat message with the explanation, and west's
+// liaison's device receives nothing of it.
+func TestLiaisonDeviceIsToldWhenAFindingAboutItsPartyIsVerified(t *testing.T) {
+	probe, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := probe.Addr().String()
+	probe.Close()
+	data := t.TempDir()
+	analyst := lastLine(runCommand(t, "token", "create", "--role", "analyst", "--data", data))
+	server := startServer(t, "--agreement", examplesDir("notional-east"), "--data", data, "--tak-tls", addr, "--approvals", "1")
+	mon := dialDevice(t, addr, data, "monitor-1")
+	east := dialDevice(t, addr, data, "liaison-east", "--role", "liaison", "--party", "east")
+	west := dialDevice(t, addr, data, "liaison-west", "--role", "liaison", "--party", "west")
+
+	now := time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+	stale := time.Now().UTC().Add(time.Hour).Format("2006-01-02T15:04:05.000Z")
+	mon.send(`<event version="2.0" uid="vehicle-1" type="a-h-G-E-V" how="h-g-i-g-o" time="` + now + `" start="` + now + `" stale="` + stale + `">` +
+		`<point lat="47.64884" lon="36.35962" hae="9999999" ce="25" le="9999999"/><detail><contact callsign="vehicle"/></detail></event>`)
+	// The finding, as east's liaison's device is sent it live.
+	var findingID string
+	for findingID == "" {
+		ev := east.next(15 * time.Second)
+		if ev == nil {
+			t.Fatal("east's liaison was not sent the finding")
+		}
+		if m := regexp.MustCompile(`uid="` + tak.FindingUIDPrefix + `([^"]+)"`).FindSubmatch(ev); m != nil {
+			findingID = string(m[1])
+		}
+	}
+	ctx := context.Background()
+	for _, body := range []string{`{"action": "review"}`, `{"action": "verify", "reason": "two vehicles seen by two patrols"}`} {
+		status, resp, err := httpDo(ctx, "POST", server.url+"/api/v1/findings/"+findingID+"/review", analyst, "application/json", []byte(body))
+		if err != nil || status != 200 {
+			t.Fatalf("review %s: %d %s %v", body, status, resp, err)
+		}
+	}
+	var notice []byte
+	for notice == nil {
+		ev := east.next(15 * time.Second)
+		if ev == nil {
+			t.Fatal("east's liaison's device was not told of the verification")
+		}
+		if bytes.Contains(ev, []byte(`type="b-t-f"`)) {
+			notice = ev
+		}
+	}
+	if !bytes.Contains(notice, []byte("verified")) || !bytes.Contains(notice, []byte("inside")) || !bytes.Contains(notice, []byte(findingID)) {
+		t.Errorf("the notice does not say the finding was verified and why:\n%s", notice)
+	}
+	for ev := west.next(2 * time.Second); ev != nil; ev = west.next(2 * time.Second) {
+		t.Errorf("west's liaison received:\n%s", ev)
 	}
 }

@@ -36,6 +36,11 @@ type ObservationFilter struct {
 	Cursor   string // from a previous page's Next
 }
 
+// ObservationKey names one stored observation: its source and its id within the source.
+type ObservationKey struct {
+	Source, ID string
+}
+
 // FindingFilter selects findings. Zero fields do not filter.
 type FindingFilter struct {
 	From, To time.Time // observation time, From inclusive, To exclusive
@@ -82,6 +87,10 @@ type Store interface {
 	// Observations lists observations in the order they were stored, a page at a time;
 	// next is the cursor of the following page, "" after the last.
 	Observations(ctx context.Context, f ObservationFilter) (obs []Observation, next string, err error)
+
+	// ObservationsByKey returns the stored observations with these keys, in the order of
+	// keys, leaving out keys not stored. Errors: EINTERNAL.
+	ObservationsByKey(ctx context.Context, keys []ObservationKey) ([]Observation, error)
 
 	// Findings lists findings in the order they were stored, a page at a time. Errors:
 	// EINVALID for a malformed cursor.
@@ -133,6 +142,14 @@ type Store interface {
 
 	// AuditLog lists the newest entries first, up to limit.
 	AuditLog(ctx context.Context, limit int) ([]AuditEntry, error)
+
+	// PublishReport keeps r as the next version of its report (Version and Published are set
+	// here, Published from the store's clock) and returns the version. Errors: EINVALID.
+	PublishReport(ctx context.Context, r *PublishedReport) (version int, err error)
+
+	// PublishedReport returns the latest published version of a report. Errors: ENOTFOUND
+	// before it is first published.
+	PublishedReport(ctx context.Context, kind, name string) (*PublishedReport, error)
 
 	Close() error
 }

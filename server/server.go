@@ -16,6 +16,7 @@ import (
 
 	truce "github.com/truce-project/truce"
 	"github.com/truce-project/truce/ingest"
+	"github.com/truce-project/truce/report"
 )
 
 // Options tune the server. Zero values take the defaults.
@@ -74,7 +75,7 @@ func New(s truce.Store, p *ingest.Pipeline, opt Options) *Server {
 	)
 	srv.notifiers.list = append([]truce.Notifier(nil), opt.Notifiers...)
 	srv.metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
-	srv.mapSVG = renderMap(p.Judge())
+	srv.mapSVG = report.NewMap(p.Judge()).SVG(nil, nil)
 	srv.routes()
 	return srv
 }

@@ -407,6 +407,13 @@ func (r *run) violationAttrs(kind string) map[string]any {
 	case "harm.civilian":
 		return map[string]any{"count": count(r, 1, 4), "cause": pick(r, "shelling", "mine", "small arms fire")}
 	case "damage.infrastructure":
+		// Half the damage is to the mission's own equipment, which its daily report lists
+		// apart: attrs.asset names what was hit.
+		if r.rng.IntN(2) == 0 {
+			asset := pick(r, "camera", "uav", "vehicle")
+			return map[string]any{"asset": asset, "asset_id": asset + "-" + itoa(1+r.rng.IntN(40)),
+				"cause": pick(r, "shelling", "small arms fire", "shrapnel")}
+		}
 		return map[string]any{"type": pick(r, "power line", "water pipeline", "school", "bridge", "gas pipeline")}
 	}
 	// Fire: the weapon fits what was seen or heard.

@@ -33,6 +33,8 @@ type DB struct {
 	hook         IngestHook
 	reviewHook   ReviewHook
 	incidentHook IncidentHook
+	// publishHook, when set, runs inside each PublishReport transaction.
+	publishHook PublishHook
 
 	// now is the clock, a field so that tests can fix it.
 	now func() time.Time

@@ -57,12 +57,23 @@ func clampNanos(t time.Time) int64 {
 func (w *where) kind(k string) {
 	switch {
 	case k == "":
+	case indexedFamilies[k] != "":
+		// Written out, not bound: SQLite uses a partial index only for a condition it can
+		// match to the index's own at prepare time.
+		w.add(indexedFamilies[k])
 	case strings.HasSuffix(k, ".*"):
 		family := k[:len(k)-1]
 		w.add("kind >= ? AND kind < ?", family, family[:len(family)-1]+"/")
 	default:
 		w.add("kind = ?", k)
 	}
+}
+
+// indexedFamilies are the kind families with a partial index of their own (migration 5), and
+// the condition of each index, which a query must repeat word for word to use it.
+var indexedFamilies = map[string]string{
+	"access.*": "kind >= 'access.' AND kind < 'access/'",
+	"damage.*": "kind >= 'damage.' AND kind < 'damage/'",
 }
 
 // bbox filters on the lat and lon columns, edges included, as truce.BBox.Contains does.
@@ -323,6 +334,45 @@ func (db *DB) Sources(ctx context.Context) ([]truce.Source, error) {
 	}
 	if err := rows.Err(); err != nil {
 		return nil, internal(err, "sources")
+	}
+	return out, nil
+}
+
+// ObservationsByKey returns the stored observations with these keys, in the order of keys,
+// leaving out keys not stored; see truce.Store. One read transaction serves them all, each
+// by the (source, id) index.
+func (db *DB) ObservationsByKey(ctx context.Context, keys []truce.ObservationKey) ([]truce.Observation, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, internal(err, "observations by key")
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `SELECT `+observationColumns+` FROM observations WHERE source = ? AND id = ?`)
+	if err != nil {
+		return nil, internal(err, "observations by key")
+	}
+	defer stmt.Close()
+	out := make([]truce.Observation, 0, len(keys))
+	for _, k := range keys {
+		rows, err := stmt.QueryContext(ctx, k.Source, k.ID)
+		if err != nil {
+			return nil, internal(err, "observation %s/%s", k.Source, k.ID)
+		}
+		for rows.Next() {
+			_, o, err := scanObservation(rows)
+			if err != nil {
+				rows.Close()
+				return nil, internal(err, "observation %s/%s", k.Source, k.ID)
+			}
+			out = append(out, o)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, internal(err, "observation %s/%s", k.Source, k.ID)
+		}
 	}
 	return out, nil
 }

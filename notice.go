@@ -28,7 +28,9 @@ const (
 type Notice struct {
 	// ID is unique per notice and the same on every delivery of it, so that a receiver can
 	// drop a notice it has already had.
-	ID   string    `json:"id"`
+	ID string `json:"id"`
+	// Seq numbers the notices in the order the store made them (0 until stored).
+	Seq  int64     `json:"seq,omitempty"`
 	Kind string    `json:"kind"`
 	Time time.Time `json:"time"`
 	// Party is the party concerned: its liaisons are told. Empty when the finding attributes

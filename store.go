@@ -151,5 +151,9 @@ type Store interface {
 	// before it is first published.
 	PublishedReport(ctx context.Context, kind, name string) (*PublishedReport, error)
 
+	LiaisonStore
+	WebhookStore
+	OpenDataStore
+
 	Close() error
 }

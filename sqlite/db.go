@@ -35,6 +35,8 @@ type DB struct {
 	incidentHook IncidentHook
 	// publishHook, when set, runs inside each PublishReport transaction.
 	publishHook PublishHook
+	// responseHook, when set, runs inside each step of the liaison channel.
+	responseHook ResponseHook
 
 	// now is the clock, a field so that tests can fix it.
 	now func() time.Time

@@ -209,6 +209,98 @@ var migrations = []migration{
 			)`,
 		},
 	},
+	{
+		version: 7,
+		name:    "liaison channel and open data",
+		stmts: []string{
+			// Every notice made, in order: what liaisons and webhooks are told. A notice is
+			// written in the transaction of the change that makes it.
+			`CREATE TABLE notices (
+				seq     INTEGER PRIMARY KEY,
+				id      TEXT    NOT NULL UNIQUE,
+				time    INTEGER NOT NULL,
+				kind    TEXT    NOT NULL,
+				party   TEXT    NOT NULL,
+				public  INTEGER NOT NULL,
+				finding TEXT    NOT NULL,
+				body    TEXT    NOT NULL
+			)`,
+			`CREATE TABLE webhooks (
+				id      TEXT    PRIMARY KEY,
+				url     TEXT    NOT NULL,
+				party   TEXT    NOT NULL,
+				secret  TEXT    NOT NULL,
+				created INTEGER NOT NULL,
+				deleted INTEGER
+			)`,
+			// The outbox: one row per notice and webhook that receives it, queued with the
+			// notice, until the receiver accepts it (delivered is then set).
+			`CREATE TABLE webhook_deliveries (
+				id         TEXT    PRIMARY KEY,
+				webhook    TEXT    NOT NULL REFERENCES webhooks (id),
+				notice     INTEGER NOT NULL REFERENCES notices (seq),
+				attempts   INTEGER NOT NULL DEFAULT 0,
+				due        INTEGER NOT NULL,
+				delivered  INTEGER,
+				last_error TEXT    NOT NULL DEFAULT ''
+			)`,
+			`CREATE INDEX webhook_deliveries_due ON webhook_deliveries (due) WHERE delivered IS NULL`,
+			// A party's responses to findings and where the mission's handling of each stands.
+			`CREATE TABLE responses (
+				pos             INTEGER PRIMARY KEY,
+				id              TEXT    NOT NULL UNIQUE,
+				finding         TEXT    NOT NULL REFERENCES findings (id),
+				party           TEXT    NOT NULL,
+				actor           TEXT    NOT NULL,
+				action          TEXT    NOT NULL,
+				statement       TEXT    NOT NULL,
+				time            INTEGER NOT NULL,
+				state           TEXT    NOT NULL,
+				deadline        INTEGER,
+				answer          TEXT    NOT NULL DEFAULT '',
+				answered_by     TEXT    NOT NULL DEFAULT '',
+				answered_at     INTEGER,
+				overdue_noticed INTEGER NOT NULL DEFAULT 0
+			)`,
+			`CREATE INDEX responses_finding ON responses (finding, pos)`,
+			`CREATE INDEX responses_state ON responses (state, deadline)`,
+			`CREATE TABLE response_history (
+				pos        INTEGER PRIMARY KEY,
+				response   TEXT    NOT NULL REFERENCES responses (id),
+				time       INTEGER NOT NULL,
+				actor      TEXT    NOT NULL,
+				role       TEXT    NOT NULL,
+				action     TEXT    NOT NULL,
+				from_state TEXT    NOT NULL,
+				to_state   TEXT    NOT NULL,
+				text       TEXT    NOT NULL,
+				deadline   INTEGER
+			)`,
+			`CREATE INDEX response_history_response ON response_history (response, pos)`,
+			// Open data: a finding's public version (one more at each review decision) and
+			// when it last changed, and the feed of changes to the published set. Change
+			// times strictly increase; record is the published finding as JSON (NULL for a
+			// withdrawal, and for the changes below, made before records were kept, which
+			// are read from the finding).
+			`ALTER TABLE findings ADD COLUMN version INTEGER NOT NULL DEFAULT 0`,
+			`ALTER TABLE findings ADD COLUMN updated INTEGER NOT NULL DEFAULT 0`,
+			`UPDATE findings SET
+				version = (SELECT COUNT(*) FROM finding_reviews r WHERE r.finding = findings.id),
+				updated = (SELECT COALESCE(MAX(time), 0) FROM finding_reviews r WHERE r.finding = findings.id)
+				WHERE id IN (SELECT finding FROM finding_reviews)`,
+			`CREATE TABLE open_changes (
+				seq     INTEGER PRIMARY KEY,
+				time    INTEGER NOT NULL,
+				finding TEXT    NOT NULL,
+				version INTEGER NOT NULL,
+				change  TEXT    NOT NULL,
+				record  TEXT
+			)`,
+			`INSERT INTO open_changes (time, finding, version, change)
+				SELECT updated, id, version, 'published' FROM findings WHERE review = 'verified' ORDER BY updated, pos`,
+			`CREATE INDEX open_changes_time ON open_changes (time)`,
+		},
+	},
 }
 
 // ErrSchemaTooNew is the cause of Open's error for a file written by a newer version of truce.

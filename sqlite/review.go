@@ -60,10 +60,12 @@ func (db *DB) Review(ctx context.Context, findingID, action, actor, reason strin
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE findings SET review = ? WHERE id = ?`, next, findingID); err != nil {
+		entry := truce.ReviewEntry{Finding: findingID, Time: db.now().UTC(), Actor: actor, Action: action, From: state, To: next, Reason: reason}
+		// Each decision makes a new version of the finding's public record.
+		if _, err := tx.ExecContext(ctx, `UPDATE findings SET review = ?, version = version + 1, updated = ? WHERE id = ?`,
+			next, entry.Time.UnixNano(), findingID); err != nil {
 			return internal(err, "review %s: update", findingID)
 		}
-		entry := truce.ReviewEntry{Finding: findingID, Time: db.now().UTC(), Actor: actor, Action: action, From: state, To: next, Reason: reason}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO finding_reviews (finding, time, actor, action, from_state, to_state, reason)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, findingID, entry.Time.UnixNano(), actor, action, state, next, reason); err != nil {
 			return internal(err, "review %s: history", findingID)
@@ -76,10 +78,19 @@ func (db *DB) Review(ctx context.Context, findingID, action, actor, reason strin
 				return internal(err, "review %s: hook", findingID)
 			}
 		}
-		row := tx.QueryRowContext(ctx, `SELECT `+findingColumns+` FROM findings WHERE id = ?`, findingID)
-		_, _, f, err := scanFinding(row)
+		var version int64
+		row := tx.QueryRowContext(ctx, `SELECT `+findingColumns+`, version FROM findings WHERE id = ?`, findingID)
+		_, _, f, err := scanFinding(withExtra{row, []any{&version}})
 		if err != nil {
 			return internal(err, "review %s: read back", findingID)
+		}
+		if err := db.recordOpenChange(ctx, tx, &f, state, version, entry.Time); err != nil {
+			return err
+		}
+		if n, ok := truce.ReviewNotice(f, state, entry.Time); ok {
+			if err := insertNotice(ctx, tx, &n); err != nil {
+				return err
+			}
 		}
 		out = &f
 		return nil

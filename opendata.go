@@ -1,0 +1,74 @@
+package truce
+
+import (
+	"context"
+	"time"
+)
+
+// Changes in the open data feed: how the published set of findings changed.
+const (
+	// ChangePublished: a finding became verified, and so public (again, after a withdrawal).
+	ChangePublished = "published"
+	// ChangeUpdated: the public content of a published finding changed.
+	ChangeUpdated = "updated"
+	// ChangeWithdrawn: a published finding was reopened or dismissed; a copy drops it.
+	ChangeWithdrawn = "withdrawn"
+)
+
+// OpenFinding is a verified finding as the mission publishes it: what the public may know,
+// without the source or the observation it was drawn from. ID is the finding's id, stable for
+// good; Version increases by one at each review decision that touches the finding, and
+// Updated is when the last did.
+type OpenFinding struct {
+	ID          string    `json:"id"`
+	Version     int64     `json:"version"`
+	Updated     time.Time `json:"updated"`
+	Rule        string    `json:"rule"`
+	Article     string    `json:"article"`
+	Title       string    `json:"title,omitempty"`
+	Kind        string    `json:"kind"`
+	Time        time.Time `json:"time"`
+	Lat         float64   `json:"lat"`
+	Lon         float64   `json:"lon"`
+	Zone        string    `json:"zone,omitempty"`
+	Party       string    `json:"party,omitempty"`
+	Attribution string    `json:"attribution,omitempty"`
+	Severity    string    `json:"severity"`
+	Confidence  float64   `json:"confidence"`
+	Status      string    `json:"status"`
+	Explanation string    `json:"explanation"`
+	Agreement   string    `json:"agreement"`
+}
+
+// PublicFinding is f as the mission publishes it at version v, last updated at updated.
+func PublicFinding(f *Finding, version int64, updated time.Time) OpenFinding {
+	return OpenFinding{
+		ID: f.ID, Version: version, Updated: updated.UTC(), Rule: f.Rule, Article: f.Article, Title: f.Title,
+		Kind: f.Kind, Time: f.Time.UTC(), Lat: f.Lat, Lon: f.Lon, Zone: f.Zone, Party: f.Party,
+		Attribution: f.Attribution, Severity: f.Severity, Confidence: f.Confidence, Status: f.Status,
+		Explanation: f.Explanation, Agreement: f.Agreement,
+	}
+}
+
+// OpenChange is one change of the published set: a finding published, updated or withdrawn,
+// at a version. Published and updated changes carry the record as it became, so that a copy
+// can be kept from the changes alone.
+type OpenChange struct {
+	ID      string       `json:"id"`
+	Version int64        `json:"version"`
+	Time    time.Time    `json:"time"`
+	Change  string       `json:"change"`
+	Finding *OpenFinding `json:"finding,omitempty"`
+}
+
+// OpenDataStore serves the open data: the published findings and the feed of their changes.
+type OpenDataStore interface {
+	// OpenFindings calls fn with each verified finding as published, in the order stored,
+	// until fn returns an error, which it returns.
+	OpenFindings(ctx context.Context, fn func(*OpenFinding) error) error
+
+	// OpenChanges lists up to limit changes made at or after since, oldest first. Change
+	// times never decrease, so a copy resumes from the time of the last change it applied
+	// (seeing that change again, at a version it already has).
+	OpenChanges(ctx context.Context, since time.Time, limit int) ([]OpenChange, error)
+}

@@ -12,7 +12,9 @@ import (
 )
 
 // getEvents streams server-sent events: "finding" for each new finding the caller may see and
-// "observation" for each new observation (analysts and admins only). Events of one stored
+// "observation" for each new observation (analysts and admins only); "review" for each review
+// decision the caller may hear of (see reviewVisible) and "notice" for each notice of the
+// liaison channel (a liaison hears its party's, an observer the public ones). Events of one stored
 // observation go out together and the last carries the id "seq"; a client that reconnects with
 // Last-Event-ID (or ?last_event_id=) resumes after it, from the store, so nothing is missed. A
 // client that gives no id starts with what arrives next.
@@ -60,8 +62,12 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request, tok *truce.To
 	}()
 	reviews := s.reviews.subscribe()
 	defer s.reviews.unsubscribe(reviews)
+	notices := s.notices.subscribe()
+	defer s.notices.unsubscribe(notices)
 	go func() {
 		for {
+			var name string
+			var v any
 			select {
 			case <-ctx.Done():
 				return
@@ -70,17 +76,23 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request, tok *truce.To
 					continue
 				}
 				redact(&f, tok)
-				mu.Lock()
-				if ended {
-					mu.Unlock()
-					return
+				name, v = "review", &f
+			case n := <-notices:
+				if !noticeVisible(&n, tok) {
+					continue
 				}
-				writeSSE(bw, "review", &f, 0, false)
-				if bw.Flush() == nil {
-					flusher.Flush()
-				}
-				mu.Unlock()
+				name, v = "notice", &n
 			}
+			mu.Lock()
+			if ended {
+				mu.Unlock()
+				return
+			}
+			writeSSE(bw, name, v, 0, false)
+			if bw.Flush() == nil {
+				flusher.Flush()
+			}
+			mu.Unlock()
 		}
 	}()
 	var buf []truce.Event

@@ -93,3 +93,7 @@ func TestNotifiersAreToldOfPublicationAndWithdrawal(t *testing.T) {
 		}
 	}
 }
+
+func contextWithCancel() (context.Context, context.CancelFunc) {
+	return context.WithCancel(context.Background())
+}

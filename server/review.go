@@ -31,11 +31,6 @@ func (s *Server) postReview(w http.ResponseWriter, r *http.Request, tok *truce.T
 		writeError(w, truce.Errorf(truce.EINVALID, `the body must be {"action": "review|verify|dismiss|reopen", "reason": "..."}: %v`, err))
 		return
 	}
-	before, err := s.store.Finding(r.Context(), r.PathValue("id"))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
 	f, err := s.store.Review(r.Context(), r.PathValue("id"), req.Action, tok.ID, req.Reason, s.opt.RequiredApprovals)
 	if err != nil {
 		writeError(w, err)
@@ -43,9 +38,7 @@ func (s *Server) postReview(w http.ResponseWriter, r *http.Request, tok *truce.T
 	}
 	s.audit(r, tok, "review "+req.Action+" "+f.ID, "allowed", f.Review)
 	s.reviews.publish(*f)
-	if n, ok := truce.ReviewNotice(*f, before.Review, time.Now()); ok {
-		s.notify(r.Context(), n)
-	}
+	s.pumpNotices(r.Context())
 	writeJSON(w, http.StatusOK, f)
 }
 

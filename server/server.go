@@ -38,6 +38,11 @@ type Options struct {
 	// Notifiers are told of every notice of the liaison channel (see truce.Notifier and
 	// Server.AddNotifier).
 	Notifiers []truce.Notifier
+	// InspectionDeadline is how long the mission has to answer an inspection request
+	// (default truce.DefaultInspectionDeadline, 48 h).
+	InspectionDeadline time.Duration
+	// Now is the clock that sets deadlines and decides what is overdue (default time.Now).
+	Now func() time.Time
 }
 
 // Server serves the API of one mission.
@@ -52,6 +57,7 @@ type Server struct {
 	mapSVG    []byte
 	streams   atomic.Int64
 	reviews   *reviewHub
+	notices   *hub[truce.Notice]
 	notifiers notifiers
 }
 
@@ -67,7 +73,15 @@ func New(s truce.Store, p *ingest.Pipeline, opt Options) *Server {
 	if opt.RequiredApprovals <= 0 {
 		opt.RequiredApprovals = 2
 	}
-	srv := &Server{store: s, pipeline: p, opt: opt, mux: http.NewServeMux(), started: time.Now(), reviews: newReviewHub()}
+	if opt.InspectionDeadline <= 0 {
+		opt.InspectionDeadline = truce.DefaultInspectionDeadline
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	srv := &Server{store: s, pipeline: p, opt: opt, mux: http.NewServeMux(), started: time.Now(), reviews: newReviewHub(), notices: newHub[truce.Notice]()}
+	// Notices made before this server started are not handed on again (see pumpNotices).
+	srv.notifiers.last, _ = s.LastNotice(context.Background())
 	reg := p.Stats().Registry
 	reg.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "truce_ingest_queue_depth", Help: "Batches waiting for the writer."}, func() float64 { return float64(p.QueueDepth()) }),
@@ -79,6 +93,8 @@ func New(s truce.Store, p *ingest.Pipeline, opt Options) *Server {
 	srv.routes()
 	return srv
 }
+
+func (s *Server) now() time.Time { return s.opt.Now() }
 
 // SetReady marks the server as accepting observations.
 func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
@@ -126,6 +142,9 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/events", s.allow(readers, s.getEvents))
 	s.logRoutes()
 	s.evidenceRoutes()
+	s.liaisonRoutes()
+	s.webhookRoutes()
+	s.openDataRoutes()
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, truce.Errorf(truce.ENOTFOUND, "no endpoint %s %s", r.Method, r.URL.Path))
 	})

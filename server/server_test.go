@@ -280,6 +280,13 @@ func TestEveryRoleAgainstEveryEndpoint(t *testing.T) {
 		{"GET", "/api/v1/agreement/map.svg", "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: allowed, truce.RoleObserver: allowed}},
 		{"GET", "/metrics", "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: forbidden, truce.RoleObserver: forbidden}},
 		{"GET", "/api/v1/findings/" + findingID + "/history", "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: forbidden, truce.RoleObserver: forbidden}},
+		{"GET", "/api/v1/findings/" + findingID + "/responses", "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: allowed, truce.RoleObserver: forbidden}},
+		{"GET", "/api/v1/requests", "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: allowed, truce.RoleObserver: forbidden}},
+		{"GET", "/api/v1/notices", "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: allowed, truce.RoleObserver: allowed}},
+		{"GET", "/api/v1/webhooks", "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: forbidden, truce.RoleLiaison: forbidden, truce.RoleObserver: forbidden}},
+		{"GET", "/api/v1/open/findings.csv", "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: allowed, truce.RoleObserver: allowed}},
+		{"GET", "/api/v1/open/findings.geojson", "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: allowed, truce.RoleObserver: allowed}},
+		{"GET", "/api/v1/open/changes", "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: allowed, truce.RoleObserver: allowed}},
 		// Last, since it changes the finding: the admin's and the analyst's approvals verify it.
 		{"POST", "/api/v1/findings/" + findingID + "/review", "application/json", `{"action": "verify", "reason": "seen on the patrol's video"}`, map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: forbidden, truce.RoleObserver: forbidden}},
 	}

@@ -5,9 +5,11 @@
 //
 // # Records and their canonical encoding
 //
-// A Record has a kind ("observation", "finding", "decision"), an id, the time the mission
-// accepted or decided it, the SHA-256 hashes of its evidence, and a JSON body (the observation
-// or finding itself). The log commits to one byte string per record, its canonical encoding:
+// A Record has a kind ("observation", "finding", "decision" for a review decision,
+// "response" for a step of the liaison channel: a party's response to a finding or the
+// mission's answer to it), an id, the time the mission accepted or decided it, the SHA-256
+// hashes of its evidence, and a JSON body (the observation, finding, review entry or response
+// entry itself). The log commits to one byte string per record, its canonical encoding:
 // a single line of JSON with the keys in this order and nothing else,
 //
 //	{"kind":K,"id":I,"time":T,"evidence":[E,...],"body":B}

@@ -19,6 +19,10 @@ const (
 	KindObservation = "observation" // an observation the mission accepted (body: truce.Observation)
 	KindFinding     = "finding"     // a finding the rules produced (body: truce.Finding)
 	KindDecision    = "decision"    // a decision a person took: a review, a dismissal, an attribution
+	// KindResponse is a step of the liaison channel (body: truce.ResponseEntry): a party's
+	// response to a finding (acknowledge, contest, inspection) or the mission's answer to it
+	// (answer, close). Its id is "RESPONSE/ACTION/TIME", TIME in the canonical time form.
+	KindResponse = "response"
 )
 
 // Record is one entry of the log: something the mission accepted or decided, at Time.
@@ -78,6 +82,11 @@ func ObservationRecord(o *truce.Observation, at time.Time) (Record, error) {
 // FindingRecord returns the record of a finding produced at time at.
 func FindingRecord(f *truce.Finding, at time.Time) (Record, error) {
 	return NewRecord(KindFinding, f.ID, at, f)
+}
+
+// ResponseRecord returns the record of a step of the liaison channel.
+func ResponseRecord(e *truce.ResponseEntry) (Record, error) {
+	return NewRecord(KindResponse, e.Response+"/"+e.Action+"/"+e.Time.UTC().Format(time.RFC3339Nano), e.Time, e)
 }
 
 // MarshalCanonical returns the canonical encoding of r described in the package comment. The

@@ -47,6 +47,34 @@ var canonicalVectors = []struct {
 		canonical: `{"kind":"finding","id":"a\"b\\c\nd\te\u0001é—","time":"2026-01-02T03:04:05.000000006Z","body":"<&>"}`,
 		leafHash:  "cb35e86e2c0ff36001baec9ffa33b48f9d9ad0f779056d6986c94c07ec78dadf",
 	},
+	{
+		name: "a party's inspection request",
+		record: Record{Kind: KindResponse, ID: "req-1/inspection/2026-11-28T09:15:00Z", Time: time.Date(2026, 11, 28, 9, 15, 0, 0, time.UTC),
+			Body: json.RawMessage(`{"response":"req-1","finding":"F-1","party":"east","time":"2026-11-28T09:15:00Z","actor":"liaison-1","role":"liaison","action":"inspection","to":"open","text":"Inspect the depot \"north\"","deadline":"2026-11-30T09:15:00Z"}`)},
+		canonical: `{"kind":"response","id":"req-1/inspection/2026-11-28T09:15:00Z","time":"2026-11-28T09:15:00Z","body":{"response":"req-1","finding":"F-1","party":"east","time":"2026-11-28T09:15:00Z","actor":"liaison-1","role":"liaison","action":"inspection","to":"open","text":"Inspect the depot \"north\"","deadline":"2026-11-30T09:15:00Z"}}`,
+		leafHash:  "3116cfe7479e4235b8896b5b9aaa343d014542abfa1740eded8bc6f5a7a96333",
+	},
+}
+
+// TestResponseRecordIsTheGoldenVector builds the record of an inspection request from the
+// entry itself: the bytes must be the golden vector's.
+func TestResponseRecordIsTheGoldenVector(t *testing.T) {
+	deadline := time.Date(2026, 11, 30, 9, 15, 0, 0, time.UTC)
+	e := truce.ResponseEntry{Response: "req-1", Finding: "F-1", Party: "east", Time: time.Date(2026, 11, 28, 9, 15, 0, 0, time.UTC),
+		Actor: "liaison-1", Role: truce.RoleLiaison, Action: truce.ResponseInspection, To: truce.RequestOpen,
+		Text: `Inspect the depot "north"`, Deadline: &deadline}
+	r, err := ResponseRecord(&e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.MarshalCanonical()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := canonicalVectors[len(canonicalVectors)-1]
+	if string(got) != want.canonical {
+		t.Errorf("response record\n got %s\nwant %s", got, want.canonical)
+	}
 }
 
 func TestCanonicalEncodingMatchesGoldenVectors(t *testing.T) {

@@ -67,6 +67,7 @@ func openLog(store *sqlite.DB, dataDir, origin, keyFile string) (*missionLog, er
 	l := &missionLog{db: db, signer: signer, verifier: verifier, vkey: vkey}
 	store.SetIngestHook(l.append)
 	store.SetReviewHook(l.appendDecision)
+	store.SetResponseHook(l.appendResponse)
 	return l, nil
 }
 
@@ -118,6 +119,17 @@ func (l *missionLog) append(ctx context.Context, tx *sql.Tx, stored []truce.Even
 // appendDecision logs a review action on a finding, in the transaction that takes it.
 func (l *missionLog) appendDecision(ctx context.Context, tx *sql.Tx, e truce.ReviewEntry) error {
 	r, err := ledger.NewRecord(ledger.KindDecision, e.Finding+"/"+e.Action+"/"+e.Time.Format(time.RFC3339Nano), e.Time, e)
+	if err != nil {
+		return err
+	}
+	_, err = ledger.Append(ctx, tx, r)
+	return err
+}
+
+// appendResponse logs a step of the liaison channel (a party's response, the mission's
+// answer), in the transaction that takes it.
+func (l *missionLog) appendResponse(ctx context.Context, tx *sql.Tx, e truce.ResponseEntry) error {
+	r, err := ledger.ResponseRecord(&e)
 	if err != nil {
 		return err
 	}

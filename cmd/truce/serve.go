@@ -89,6 +89,7 @@ func newServeCmd() *cobra.Command {
 		logKey          string
 		checkpointEvery time.Duration
 		approvals       int
+		inspection      time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "serve --agreement DIR [--data DIR] [--addr HOST:PORT]",
@@ -172,7 +173,7 @@ batches in flight are stored.`,
 			}
 			desk := &incidentDesk{store: store}
 			srv := server.New(store, pipe, server.Options{MaxBodyBytes: maxBody, Log: mlog, EvidenceDir: evidence, RequiredApprovals: approvals,
-				Incidents: desk})
+				Incidents: desk, InspectionDeadline: inspection})
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				pipe.Close()
@@ -251,6 +252,7 @@ batches in flight are stored.`,
 	cmd.Flags().Int64Var(&maxBody, "max-body", 32<<20, "largest request body in bytes")
 	cmd.Flags().IntVar(&queue, "queue", 256, "batches that may wait for the store before new ones get 503")
 	cmd.Flags().IntVar(&approvals, "approvals", 2, "how many different analysts must verify a finding before it is verified and published")
+	cmd.Flags().DurationVar(&inspection, "inspection-deadline", truce.DefaultInspectionDeadline, "how long the mission has to answer a party's inspection request before it is flagged overdue")
 	cmd.Flags().StringVar(&logOrigin, "log-origin", defaultLogOrigin, "the name of the mission's log and of the key generated for it on first start")
 	cmd.Flags().StringVar(&logKey, "log-key", "", "sign checkpoints with this note signer key file instead of DATA/log.key")
 	cmd.Flags().DurationVar(&checkpointEvery, "checkpoint-every", 10*time.Second, "how often to sign a checkpoint when the log has grown")

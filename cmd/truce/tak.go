@@ -380,6 +380,7 @@ func benchTAK(cmd *cobra.Command, lf loadFlags, queue int, flush time.Duration, 
 	}
 	go srv.Serve(ln)
 	published := func() int64 { return srv.Stats().Findings }
+	ioBefore := processIO()
 	before := cputime.Process()
 	var (
 		res        *tak.LoadResult
@@ -398,6 +399,7 @@ func benchTAK(cmd *cobra.Command, lf loadFlags, queue int, flush time.Duration, 
 		return err
 	}
 	cpu := cputime.Process() - before
+	ioAfter := processIO()
 	st := srv.Stats()
 	w := cmd.OutOrStdout()
 	secs := res.Elapsed.Seconds()
@@ -413,6 +415,10 @@ func benchTAK(cmd *cobra.Command, lf loadFlags, queue int, flush time.Duration, 
 		fmt.Fprintf(w, "CPU: server and devices %.1f s (%.2f cores)\n", cpu.Seconds(), cpu.Seconds()/secs)
 	} else {
 		fmt.Fprintf(w, "CPU: server %.1f s (%.2f cores), devices %.1f s (%.2f cores)\n", cpu.Seconds(), cpu.Seconds()/secs, devicesCPU.Seconds(), devicesCPU.Seconds()/secs)
+	}
+	if ioBefore != nil && ioAfter != nil {
+		n, b := ioAfter["syscw"]-ioBefore["syscw"], ioAfter["wchar"]-ioBefore["wchar"]
+		fmt.Fprintf(w, "server writes: %d system calls, %.0f MB, %.1f KB each\n", n, float64(b)/1e6, float64(b)/1e3/float64(max(n, 1)))
 	}
 	lost := res.Lost() + st.Lost + st.Undelivered
 	if lost != 0 || res.Disconnected != 0 || res.MarkersSent > res.FindingsPublished {
@@ -478,6 +484,26 @@ func runLoadProcess(cmd *cobra.Command, addr string, lf loadFlags, published fun
 		return nil, cpu, errors.New("truce tak load printed no result")
 	}
 	return res, cpu, nil
+}
+
+// processIO reads this process's I/O counters (/proc/self/io: wchar, syscw...), or nil.
+func processIO() map[string]int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return nil
+	}
+	m := map[string]int64{}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err == nil {
+			m[k] = n
+		}
+	}
+	return m
 }
 
 // loadAverage is the machine's load average over 1, 5 and 15 minutes, or "n/a".

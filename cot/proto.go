@@ -1,6 +1,7 @@
 package cot
 
 import (
+	"encoding/binary"
 	"math"
 	"strconv"
 	"time"
@@ -53,6 +54,25 @@ func MarshalProto(e *Event) ([]byte, error) {
 		return nil, truce.Errorf(truce.EINVALID, "cot: event %q: %v", e.UID, err)
 	}
 	return b, nil
+}
+
+// appendFrame is AppendFrame: the size of the TakMessage, cached by proto.Size, gives the
+// frame's header before the message is marshalled after it.
+func appendFrame(dst []byte, e *Event) ([]byte, error) {
+	m, err := toProto(e)
+	if err != nil {
+		return dst, truce.Errorf(truce.EINVALID, "cot: event %q: %v", e.UID, err)
+	}
+	size := proto.Size(m)
+	start := len(dst)
+	dst = append(dst, magic)
+	dst = binary.AppendUvarint(dst, uint64(size))
+	dst, err = proto.MarshalOptions{UseCachedSize: true}.MarshalAppend(dst, m)
+	if err != nil {
+		// Strings that are not UTF-8 are the only way to get here: protobuf refuses them.
+		return dst[:start], truce.Errorf(truce.EINVALID, "cot: event %q: %v", e.UID, err)
+	}
+	return dst, nil
 }
 
 func toProto(e *Event) (*takpb.TakMessage, error) {

@@ -551,8 +551,9 @@ func (s *Server) catchUp(ctx context.Context, c *client) {
 	default:
 		return
 	}
-	// The store lists findings oldest first: keep the newest limit of them in a ring.
-	ring := make([]truce.Finding, 0, limit)
+	// The store lists findings oldest first: keep the newest limit of them in a ring, grown
+	// as needed (most connections find far fewer than the limit).
+	var ring []truce.Finding
 	next := 0
 	for {
 		page, cursor, err := s.opt.Store.Findings(ctx, f)
@@ -607,39 +608,11 @@ func (s *Server) catchUp(ctx context.Context, c *client) {
 	c.log.Debug("tak: sent the recent findings to a device as it connected", "findings", n)
 }
 
-// publish sends the findings of events.
+// publish sends the findings of events: every finding to every monitor, and to the liaisons
+// of each party that party's findings.
 func (s *Server) publish(events []truce.Event) {
-	now := time.Now()
-	all := &message{}
-	byParty := map[string]*message{}
-	for i := range events {
-		ev := &events[i]
-		ce := 0.0
-		if ev.Observation != nil {
-			ce = ev.Observation.CEm
-		}
-		for j := range ev.Findings {
-			f := &ev.Findings[j]
-			e := FindingEvent(f, ce, now, s.opt.FindingStale)
-			frame, err := cot.AppendFrame(nil, e)
-			if err != nil {
-				s.log.Error("tak: finding cannot be written as CoT", "finding", f.ID, "err", err)
-				continue
-			}
-			xml := cot.AppendXML(nil, e)
-			all.append(xml, frame)
-			if f.Party != "" {
-				pm := byParty[f.Party]
-				if pm == nil {
-					pm = &message{}
-					byParty[f.Party] = pm
-				}
-				pm.append(xml, frame)
-			}
-			s.st.findings.Add(1)
-		}
-	}
-	if len(all.xml) == 0 {
+	all, byParty := s.encodeFindings(events, time.Now())
+	if all == nil {
 		return
 	}
 	for _, c := range *s.clients.Load() {
@@ -652,4 +625,64 @@ func (s *Server) publish(events []truce.Event) {
 			}
 		}
 	}
+}
+
+// encodeFindings makes the messages publish offers: all the findings of events, and those of
+// each party. Each finding is encoded once, in both encodings, straight into the message of
+// all, and copied from there into its party's. all is nil when there is no finding.
+func (s *Server) encodeFindings(events []truce.Event, now time.Time) (all *message, byParty map[string]*message) {
+	// About 600 bytes a finding in TAK protocol and 900 in XML: room for most at once.
+	sized := func(n int) *message {
+		return &message{frame: make([]byte, 0, n*640), xml: make([]byte, 0, n*960)}
+	}
+	n := 0
+	perParty := map[string]int{}
+	for i := range events {
+		for j := range events[i].Findings {
+			n++
+			if p := events[i].Findings[j].Party; p != "" {
+				perParty[p]++
+			}
+		}
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	all = sized(n)
+	byParty = make(map[string]*message, len(perParty))
+	for p, k := range perParty {
+		byParty[p] = sized(k)
+	}
+	for i := range events {
+		ev := &events[i]
+		ce := 0.0
+		if ev.Observation != nil {
+			ce = ev.Observation.CEm
+		}
+		for j := range ev.Findings {
+			f := &ev.Findings[j]
+			e := FindingEvent(f, ce, now, s.opt.FindingStale)
+			fs, xs := len(all.frame), len(all.xml)
+			var err error
+			if all.frame, err = cot.AppendFrame(all.frame, e); err != nil {
+				all.frame = all.frame[:fs]
+				s.log.Error("tak: finding cannot be written as CoT", "finding", f.ID, "err", err)
+				continue
+			}
+			all.xml = cot.AppendXML(all.xml, e)
+			if pm := byParty[f.Party]; pm != nil {
+				pm.append(all.xml[xs:], all.frame[fs:])
+			}
+			s.st.findings.Add(1)
+		}
+	}
+	if len(all.xml) == 0 {
+		return nil, nil
+	}
+	for p, pm := range byParty {
+		if len(pm.xml) == 0 {
+			delete(byParty, p) // none of its findings could be written
+		}
+	}
+	return all, byParty
 }

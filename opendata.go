@@ -72,3 +72,48 @@ type OpenDataStore interface {
 	// (seeing that change again, at a version it already has).
 	OpenChanges(ctx context.Context, since time.Time, limit int) ([]OpenChange, error)
 }
+
+// OpenIncident is an incident as the mission publishes it: one with at least one verified
+// finding, without its members' sources or the places the mission's reporters stood. ID is the
+// incident's stable id; Version and Updated are the incident's own (its version goes up with
+// every change fusion or an analyst makes to it). Position is where the event was (its
+// position, or failing that the located origin of fire) with the 95% ellipse, nil when the
+// reports do not locate it.
+type OpenIncident struct {
+	ID          string       `json:"id"`
+	Version     int64        `json:"version"`
+	Updated     time.Time    `json:"updated"`
+	Kind        string       `json:"kind"`
+	Class       string       `json:"class"`
+	Start       time.Time    `json:"start"`
+	End         time.Time    `json:"end"`
+	Position    *IncidentFix `json:"position"`
+	Party       string       `json:"party,omitempty"`
+	Explanation string       `json:"explanation,omitempty"`
+	Reports     int          `json:"reports"`
+	Sources     int          `json:"sources"`
+	Confidence  float64      `json:"confidence"`
+	// Findings are the incident's verified findings, the ids of the open findings data.
+	Findings []string `json:"findings"`
+}
+
+// PublicIncident is inc as the mission publishes it, and whether it is published at all (it
+// is once one of its findings is verified).
+func PublicIncident(inc *Incident) (OpenIncident, bool) {
+	if len(inc.Verified) == 0 {
+		return OpenIncident{}, false
+	}
+	o := OpenIncident{ID: inc.ID, Version: inc.Version, Updated: inc.Updated.UTC(), Kind: inc.Kind, Class: inc.Class,
+		Start: inc.Start.UTC(), End: inc.End.UTC(), Party: inc.Party, Explanation: inc.Explanation,
+		Reports: len(inc.Members), Sources: inc.Sources, Confidence: inc.Confidence,
+		Findings: append([]string(nil), inc.Verified...)}
+	fix := inc.Position
+	if fix == nil {
+		fix = inc.Origin
+	}
+	if fix != nil {
+		o.Position = &IncidentFix{Target: fix.Target, Lat: fix.Lat, Lon: fix.Lon, SemiMajorM: fix.SemiMajorM,
+			SemiMinorM: fix.SemiMinorM, AzimuthDeg: fix.AzimuthDeg}
+	}
+	return o, true
+}

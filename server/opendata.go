@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	truce "github.com/truce-project/truce"
@@ -19,6 +20,8 @@ func (s *Server) openDataRoutes() {
 	s.mux.Handle("GET /api/v1/open/findings.csv", s.allow(readers, s.getOpenFindingsCSV))
 	s.mux.Handle("GET /api/v1/open/findings.geojson", s.allow(readers, s.getOpenFindingsGeoJSON))
 	s.mux.Handle("GET /api/v1/open/changes", s.allow(readers, s.getOpenChanges))
+	s.mux.Handle("GET /api/v1/open/incidents.csv", s.allow(readers, s.getOpenIncidentsCSV))
+	s.mux.Handle("GET /api/v1/open/incidents.geojson", s.allow(readers, s.getOpenIncidentsGeoJSON))
 }
 
 // OpenFindingColumns is the header row of findings.csv, in order.
@@ -154,4 +157,106 @@ func (s *Server) getOpenChanges(w http.ResponseWriter, r *http.Request, tok *tru
 		reply["next"] = since.UTC().Format(time.RFC3339Nano)
 	}
 	writeJSON(w, http.StatusOK, reply)
+}
+
+// OpenIncidentColumns is the header row of incidents.csv, in order. lat and lon are empty for
+// an incident its reports do not locate; findings are the verified findings' ids, separated
+// by spaces.
+var OpenIncidentColumns = []string{"id", "version", "updated", "kind", "class", "start", "end", "lat", "lon", "target",
+	"semi_major_m", "semi_minor_m", "azimuth_deg", "party", "explanation", "reports", "sources", "confidence", "findings"}
+
+func openIncidentRow(o *truce.OpenIncident, row []string) []string {
+	num := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+	lat, lon, target, major, minor, azimuth := "", "", "", "", "", ""
+	if p := o.Position; p != nil {
+		lat, lon, target, major, minor, azimuth = num(p.Lat), num(p.Lon), p.Target, num(p.SemiMajorM), num(p.SemiMinorM), num(p.AzimuthDeg)
+	}
+	return append(row[:0], o.ID, strconv.FormatInt(o.Version, 10), o.Updated.Format(time.RFC3339Nano), o.Kind, o.Class,
+		o.Start.Format(time.RFC3339Nano), o.End.Format(time.RFC3339Nano), lat, lon, target, major, minor, azimuth,
+		o.Party, o.Explanation, strconv.Itoa(o.Reports), strconv.Itoa(o.Sources), num(o.Confidence), strings.Join(o.Findings, " "))
+}
+
+// openIncidents calls fn with each published incident, in the order first stored.
+func (s *Server) openIncidents(r *http.Request, fn func(*truce.OpenIncident) error) error {
+	f := truce.IncidentFilter{Verified: true, Limit: 500}
+	for {
+		list, next, err := s.opt.Incidents.Incidents(r.Context(), f)
+		if err != nil {
+			return err
+		}
+		for i := range list {
+			if o, ok := truce.PublicIncident(&list[i]); ok {
+				if err := fn(&o); err != nil {
+					return err
+				}
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		f.Cursor = next
+	}
+}
+
+// getOpenIncidentsCSV writes the published incidents as CSV (RFC 4180, as findings.csv).
+func (s *Server) getOpenIncidentsCSV(w http.ResponseWriter, r *http.Request, tok *truce.Token) {
+	if s.noIncidents(w) {
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8; header=present")
+	w.Header().Set("Content-Disposition", `attachment; filename="incidents.csv"`)
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	cw.Write(OpenIncidentColumns)
+	var row []string
+	err := s.openIncidents(r, func(o *truce.OpenIncident) error {
+		row = openIncidentRow(o, row)
+		return cw.Write(row)
+	})
+	cw.Flush()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// openIncidentFeature is a GeoJSON Feature of a published incident: a Point where it was, or
+// no geometry when its reports do not locate it.
+type openIncidentFeature struct {
+	Type       string              `json:"type"`
+	ID         string              `json:"id"`
+	Geometry   *openPoint          `json:"geometry"`
+	Properties *truce.OpenIncident `json:"properties"`
+}
+
+// getOpenIncidentsGeoJSON writes the published incidents as a GeoJSON FeatureCollection.
+func (s *Server) getOpenIncidentsGeoJSON(w http.ResponseWriter, r *http.Request, tok *truce.Token) {
+	if s.noIncidents(w) {
+		return
+	}
+	w.Header().Set("Content-Type", "application/geo+json")
+	bw := bufio.NewWriterSize(w, 32<<10)
+	bw.WriteString(`{"type":"FeatureCollection","features":[`)
+	first := true
+	err := s.openIncidents(r, func(o *truce.OpenIncident) error {
+		f := openIncidentFeature{Type: "Feature", ID: o.ID, Properties: o}
+		if p := o.Position; p != nil {
+			f.Geometry = &openPoint{Type: "Point", Coordinates: [2]float64{p.Lon, p.Lat}}
+		}
+		data, err := json.Marshal(f)
+		if err != nil {
+			return err
+		}
+		if !first {
+			bw.WriteByte(',')
+		}
+		first = false
+		bw.Write(data)
+		return nil
+	})
+	if err != nil {
+		bw.Flush()
+		panic(http.ErrAbortHandler)
+	}
+	bw.WriteString("]}\n")
+	bw.Flush()
 }

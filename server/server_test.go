@@ -36,6 +36,12 @@ type mission struct {
 
 func newMission(t *testing.T, opt server.Options, iopt ingest.Options) *mission {
 	t.Helper()
+	return newMissionWith(t, func(*sqlite.DB) server.Options { return opt }, iopt)
+}
+
+// newMissionWith is newMission with options that depend on the mission's store.
+func newMissionWith(t *testing.T, optFor func(*sqlite.DB) server.Options, iopt ingest.Options) *mission {
+	t.Helper()
 	a, err := agreement.Load(filepath.Join("..", "examples", "notional-east"))
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +61,7 @@ func newMission(t *testing.T, opt server.Options, iopt ingest.Options) *mission 
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(db, pipe, opt)
+	srv := server.New(db, pipe, optFor(db))
 	srv.SetReady(true)
 	ts := httptest.NewServer(srv)
 	m := &mission{t: t, url: ts.URL, db: db, srv: srv, pipe: pipe, tokens: map[truce.Role]string{}}

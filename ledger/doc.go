@@ -36,15 +36,18 @@
 // # Storage
 //
 // The log lives in the same database as the records it logs, in three tables (CreateSchema):
-// ledger_records (idx, kind, data: the canonical encoding), ledger_hashes (idx, hashes: tlog's
-// stored hashes, every complete subtree's hash, about two per record, keyed by
-// tlog.StoredHashIndex and kept 120 consecutive hashes a row, the row of key k holding those
-// from index k, because a row per hash cost more than the record it logs) and
-// ledger_checkpoints (size, note). Append writes a batch of records
-// and their stored hashes through the caller's *sql.Tx, so that an observation and its log
-// entry are committed together or not at all. Proofs and tree hashes read only the O(log n)
-// stored hashes they need, with one query each. The SQL is plain and runs on SQLite and
-// PostgreSQL.
+// ledger_entries (idx, n, data: records idx to idx+n-1, each canonical encoding followed by a
+// newline, as in an export's records.ndjson; up to 64 records and 8,000 bytes a row, because
+// a row per record cost the single writer more than everything else the log does),
+// ledger_hashes (idx, hashes: tlog's stored hashes, every complete subtree's hash, about two
+// per record, keyed by tlog.StoredHashIndex and kept 120 consecutive hashes a row, the row of
+// key k holding those from index k) and ledger_checkpoints (size, note). A log written with a
+// row per record (ledger_records) is moved into ledger_entries when CreateSchema first sees
+// it. Append writes a batch of records and their stored hashes through the caller's *sql.Tx,
+// so that an observation and its log entry are committed together or not at all; a caller
+// with a single writer encodes and hashes the records before they reach it (Record.Encode,
+// AppendEncoded). Proofs and tree hashes read only the O(log n) stored hashes they need, with
+// one query each. The SQL is plain and runs on SQLite and PostgreSQL.
 //
 // # Checkpoints, keys and witnesses
 //

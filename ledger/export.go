@@ -84,9 +84,11 @@ func Export(ctx context.Context, q Querier, signer note.Signer, dir string) (Che
 	return cp, nil
 }
 
-// exportRecords writes records 0..size-1, each canonical encoding followed by a newline.
+// exportRecords writes records 0..size-1, each canonical encoding followed by a newline: the
+// rows of ledger_entries as they are stored, once each is checked to hold the records it
+// should.
 func exportRecords(ctx context.Context, q Querier, size int64, path string) error {
-	rows, err := q.QueryContext(ctx, `SELECT idx, data FROM ledger_records WHERE idx < $1 ORDER BY idx`, size)
+	rows, err := q.QueryContext(ctx, `SELECT idx, n, data FROM ledger_entries WHERE idx < $1 ORDER BY idx`, size)
 	if err != nil {
 		return fmt.Errorf("ledger: export records: %w", err)
 	}
@@ -95,16 +97,28 @@ func exportRecords(ctx context.Context, q Querier, size int64, path string) erro
 		var next int64
 		var data []byte
 		for rows.Next() {
-			var idx int64
-			if err := rows.Scan(&idx, &data); err != nil {
+			var idx, n int64
+			if err := rows.Scan(&idx, &n, &data); err != nil {
 				return fmt.Errorf("ledger: export records: %w", err)
 			}
 			if idx != next {
 				return fmt.Errorf("ledger: export: record %d is missing from the database", next)
 			}
-			next++
+			lines, err := splitRow(idx, n, data)
+			if err != nil {
+				return fmt.Errorf("ledger: export: %w", err)
+			}
+			if idx+n > size {
+				// Records appended after the checkpoint the export is of.
+				n = size - idx
+				keep := 0
+				for _, l := range lines[:n] {
+					keep += len(l) + 1
+				}
+				data = data[:keep]
+			}
 			w.Write(data)
-			w.WriteByte('\n')
+			next += n
 		}
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("ledger: export records: %w", err)

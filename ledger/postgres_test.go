@@ -126,3 +126,62 @@ func TestLedgerOnPostgreSQL(t *testing.T) {
 		t.Errorf("verified %+v, want size %d and 3 earlier checkpoints", v, n)
 	}
 }
+
+// TestLedgerOnPostgreSQLMovesAnOlderLog opens, on PostgreSQL, a log written with a row per
+// record: CreateSchema moves the records into rows of many, and the log proves what it did.
+func TestLedgerOnPostgreSQLMovesAnOlderLog(t *testing.T) {
+	ctx := context.Background()
+	db := openPostgres(t)
+	for _, batch := range []int{1, 300, 7} {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Append(ctx, tx, records(t, int(mustSize(t, db)), batch)...); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root, err := TreeHash(ctx, db, 308)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldLayout(t, db)
+	if err := CreateSchema(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	var old bool
+	if err := db.QueryRow(`SELECT to_regclass('ledger_records') IS NOT NULL`).Scan(&old); err != nil || old {
+		t.Fatalf("ledger_records is still there (%v, %v)", old, err)
+	}
+	want := canonical(t, 0, 308)
+	got, err := Entries(ctx, db, 0, 308)
+	if err != nil || len(got) != len(want) {
+		t.Fatalf("%d records after the move (%v), want %d", len(got), err, len(want))
+	}
+	for i := range got {
+		if string(got[i]) != string(want[i]) {
+			t.Fatalf("record %d\n got %s\nwant %s", i, got[i], want[i])
+		}
+	}
+	for _, i := range []int64{0, 150, 307} {
+		p, err := ProveInclusion(ctx, db, i, 308)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tlog.CheckRecord(p, 308, root, i, tlog.RecordHash(got[i])); err != nil {
+			t.Errorf("inclusion of record %d after the move: %v", i, err)
+		}
+	}
+}
+
+func mustSize(t *testing.T, q Querier) int64 {
+	t.Helper()
+	n, err := Size(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

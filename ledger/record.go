@@ -148,6 +148,30 @@ func (r Record) appendCanonical(b []byte) ([]byte, error) {
 	return b, nil
 }
 
+// Encoded is a record ready to be appended: its canonical encoding and its leaf hash. Encoding
+// and hashing need nothing from the log, and are most of what appending a record costs beyond
+// storing it, so a caller with one writer makes them where it can run in parallel, before the
+// batch reaches the writer (Record.Encode), and the writer only links the leaves into the tree
+// and stores the bytes (AppendEncoded). Only Encode makes one; the zero Encoded is refused.
+type Encoded struct {
+	// line is the canonical encoding followed by a newline, as a row of ledger_entries
+	// holds it.
+	line []byte
+	leaf tlog.Hash
+}
+
+// Encode returns r's canonical encoding and leaf hash, or the error MarshalCanonical gives.
+func (r Record) Encode() (Encoded, error) {
+	// The encoding is written after a zero byte, so that the leaf hash, SHA-256(0x00 ||
+	// encoding), is computed over the buffer as it stands, with nothing copied.
+	c, err := r.appendCanonical(make([]byte, 1, 160+len(r.Body)+70*len(r.Evidence)))
+	if err != nil {
+		return Encoded{}, err
+	}
+	leaf := sha256.Sum256(c)
+	return Encoded{line: append(c[1:], '\n'), leaf: leaf}, nil
+}
+
 // LeafHash returns the hash of r as a leaf of the log: SHA-256(0x00 || canonical encoding).
 func (r Record) LeafHash() (tlog.Hash, error) {
 	c, err := r.MarshalCanonical()

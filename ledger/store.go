@@ -1,8 +1,8 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -21,20 +21,21 @@ type Querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// CreateSchema creates the ledger's tables if they do not exist. The SQL is plain enough for
-// SQLite and PostgreSQL alike; the one difference is the index column's type: SQLite's
-// "INTEGER PRIMARY KEY" is the table's own row id (no second index to maintain on every
-// append), while PostgreSQL's INTEGER is 32 bits, so there it is BIGINT. The engine is told
-// apart by asking for PostgreSQL's version(), which SQLite does not have.
+// CreateSchema creates the ledger's tables if they do not exist, and brings the tables of an
+// older version up to date (migrateRecords). The SQL is plain enough for SQLite and PostgreSQL
+// alike; the one difference is the index column's type: SQLite's "INTEGER PRIMARY KEY" is the
+// table's own row id (no second index to maintain on every append), while PostgreSQL's
+// INTEGER is 32 bits, so there it is BIGINT.
 func CreateSchema(ctx context.Context, q Querier) error {
 	index := "INTEGER"
-	var version string
-	if err := q.QueryRowContext(ctx, "SELECT version()").Scan(&version); err == nil && strings.HasPrefix(version, "PostgreSQL") {
+	postgres := isPostgres(ctx, q)
+	if postgres {
 		index = "BIGINT"
 	}
 	for _, stmt := range []string{
-		// The records the log holds, in log order, as their canonical encoding.
-		`CREATE TABLE IF NOT EXISTS ledger_records (idx ` + index + ` PRIMARY KEY, kind TEXT NOT NULL, data BYTEA NOT NULL)`,
+		// The records the log holds, in log order, recordsPerRow or fewer a row: the row idx
+		// holds records idx to idx+n-1, each canonical encoding followed by a newline.
+		`CREATE TABLE IF NOT EXISTS ledger_entries (idx ` + index + ` PRIMARY KEY, n INTEGER NOT NULL, data BYTEA NOT NULL)`,
 		// tlog's stored hashes, hashesPerRow a row: the row idx holds those at stored hash
 		// indexes idx, idx+1, ... (tlog.StoredHashIndex), 32 bytes each.
 		`CREATE TABLE IF NOT EXISTS ledger_hashes (idx ` + index + ` PRIMARY KEY, hashes BYTEA NOT NULL)`,
@@ -45,18 +46,151 @@ func CreateSchema(ctx context.Context, q Querier) error {
 			return fmt.Errorf("ledger: create schema: %w", err)
 		}
 	}
+	return migrateRecords(ctx, q, postgres)
+}
+
+// isPostgres tells the engine apart by asking for PostgreSQL's version(), which SQLite does
+// not have.
+func isPostgres(ctx context.Context, q Querier) bool {
+	var version string
+	err := q.QueryRowContext(ctx, "SELECT version()").Scan(&version)
+	return err == nil && strings.HasPrefix(version, "PostgreSQL")
+}
+
+// migrateRecords moves the records of a log written before records were kept many a row, one
+// row per record in ledger_records (idx, kind, data), into ledger_entries, and drops the old
+// table. The records' bytes are copied as they are, so the tree's stored hashes still hash
+// them. When q can begin a transaction the move is one, so a failure leaves the old table as
+// it was; otherwise it runs in the caller's. A gap in the old records, or a record holding a
+// newline (no canonical encoding does), stops it with an error naming the record.
+func migrateRecords(ctx context.Context, q Querier, postgres bool) (err error) {
+	var exists bool
+	if postgres {
+		err = q.QueryRowContext(ctx, `SELECT to_regclass('ledger_records') IS NOT NULL`).Scan(&exists)
+	} else {
+		err = q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_records')`).Scan(&exists)
+	}
+	if err != nil {
+		return fmt.Errorf("ledger: migrate records: %w", err)
+	}
+	if !exists {
+		return nil
+	}
+	if db, ok := q.(interface {
+		BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
+	}); ok {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("ledger: migrate records: %w", err)
+		}
+		defer func() {
+			if err != nil {
+				tx.Rollback()
+			}
+		}()
+		if err := moveRecords(ctx, tx); err != nil {
+			return err
+		}
+		return tx.Commit()
+	}
+	return moveRecords(ctx, q)
+}
+
+func moveRecords(ctx context.Context, q Querier) error {
+	var next int64
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(idx + n), 0) FROM ledger_entries`).Scan(&next); err != nil {
+		return fmt.Errorf("ledger: migrate records: %w", err)
+	}
+	// The records are read a page at a time, and cut into rows as Append cuts a batch.
+	first, row := next, []byte(nil)
+	flush := func() error {
+		if next == first {
+			return nil
+		}
+		if _, err := q.ExecContext(ctx, `INSERT INTO ledger_entries (idx, n, data) VALUES ($1, $2, $3)`, first, next-first, row); err != nil {
+			return fmt.Errorf("ledger: migrate records %d to %d: %w", first, next-1, err)
+		}
+		first, row = next, nil
+		return nil
+	}
+	for {
+		// A page is read whole before its rows are written: PostgreSQL's driver cannot run a
+		// statement on a connection while another's rows are open.
+		rows, err := q.QueryContext(ctx, `SELECT idx, data FROM ledger_records WHERE idx >= $1 ORDER BY idx LIMIT 1000`, next)
+		if err != nil {
+			return fmt.Errorf("ledger: migrate records: %w", err)
+		}
+		var page [][]byte
+		for rows.Next() {
+			var idx int64
+			var data []byte
+			if err := rows.Scan(&idx, &data); err != nil {
+				rows.Close()
+				return fmt.Errorf("ledger: migrate records: %w", err)
+			}
+			if want := next + int64(len(page)); idx != want {
+				rows.Close()
+				return fmt.Errorf("ledger: migrate records: record %d is missing from ledger_records", want)
+			}
+			page = append(page, data)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("ledger: migrate records: %w", err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, data := range page {
+			if bytes.IndexByte(data, '\n') >= 0 {
+				return fmt.Errorf("ledger: migrate records: record %d holds a newline, which no canonical encoding does", next)
+			}
+			if k := next - first; k == recordsPerRow || k > 0 && len(row)+len(data)+1 > rowBytes {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+			row = append(append(row, data...), '\n')
+			next++
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if _, err := q.ExecContext(ctx, `DROP TABLE ledger_records`); err != nil {
+		return fmt.Errorf("ledger: migrate records: %w", err)
+	}
 	return nil
 }
 
 // Size returns the number of records in the log.
 func Size(ctx context.Context, q Querier) (int64, error) {
 	var n int64
-	// MAX over the primary key reads one end of the index; COUNT(*) would read every row.
-	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(idx)+1, 0) FROM ledger_records`).Scan(&n); err != nil {
+	// The last row, found at one end of the primary key's index, ends the log.
+	err := q.QueryRowContext(ctx, `SELECT idx + n FROM ledger_entries ORDER BY idx DESC LIMIT 1`).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
 		return 0, fmt.Errorf("ledger: size: %w", err)
 	}
 	return n, nil
 }
+
+// A row of ledger_entries holds up to recordsPerRow records and, unless it holds one, at most
+// rowBytes bytes. Each SQLite row costs microseconds to insert whatever its size: a row per
+// record was most of what the log cost the single writer once records were encoded outside
+// it. Rows of many records make that cost small beside the bytes themselves. The byte limit
+// keeps two rows to a 16 KiB page (the store's page size) with no overflow pages, and keeps
+// the bytes bound to each row small enough for the SQLite driver's allocator to take from
+// its pools (it maps a region of its own for every allocation over 16 KiB); 64 records of
+// some 450 bytes, in overflow pages, cost more. A reader of one record reads one such row.
+// A batch's records go into rows of their own, so no row is ever rewritten: a log appended
+// one record at a time has a row per record.
+const (
+	recordsPerRow = 64
+	rowBytes      = 8000
+)
 
 // hashesPerRow is how many stored hashes one row of ledger_hashes holds: the row with key k
 // holds those at indexes k to k+119, k a multiple of 120, and the last row may hold fewer and
@@ -79,24 +213,30 @@ const insertChunk = 32
 // batch. Appends must be serialised (one sequencer): two transactions appending at the same
 // index conflict on the primary key, and one of them fails.
 func Append(ctx context.Context, tx *sql.Tx, records ...Record) (int64, error) {
+	entries := make([]Encoded, len(records))
+	for i, r := range records {
+		var err error
+		if entries[i], err = r.Encode(); err != nil {
+			return 0, fmt.Errorf("ledger: append: record %d of %d (%s): %w", i, len(records), r, err)
+		}
+	}
+	return AppendEncoded(ctx, tx, entries...)
+}
+
+// AppendEncoded is Append for records already encoded (Record.Encode): the writer's share of
+// appending, the tree's new hashes and the inserts.
+func AppendEncoded(ctx context.Context, tx *sql.Tx, entries ...Encoded) (int64, error) {
 	n, err := Size(ctx, tx)
 	if err != nil {
 		return 0, err
 	}
-	if len(records) == 0 {
+	if len(entries) == 0 {
 		return n, nil
 	}
-	// Each record is encoded after a zero byte, so that its leaf hash, SHA-256(0x00 ||
-	// encoding), is computed over the buffer as it stands, with nothing copied or allocated.
-	data := make([][]byte, len(records))
-	leaves := make([]tlog.Hash, len(records))
-	for i, r := range records {
-		c, err := r.appendCanonical(make([]byte, 1, 160+len(r.Body)+70*len(r.Evidence)))
-		if err != nil {
-			return 0, fmt.Errorf("ledger: append: record %d of %d (%s): %w", i, len(records), r, err)
+	for i, e := range entries {
+		if len(e.line) == 0 {
+			return 0, fmt.Errorf("ledger: append: entry %d of %d was not made by Record.Encode", i, len(entries))
 		}
-		leaves[i] = sha256.Sum256(c)
-		data[i] = c[1:]
 	}
 
 	// The stored hashes of the new records follow those already stored, with no gap:
@@ -110,7 +250,7 @@ func Append(ctx context.Context, tx *sql.Tx, records ...Record) (int64, error) {
 	edgeIndexes := rightEdge(n)
 	edgeHashes := make([]tlog.Hash, len(edgeIndexes))
 	found := make([]bool, len(edgeIndexes))
-	run := make([]byte, 0, (2*len(leaves)+64+hashesPerRow)*tlog.HashSize)
+	run := make([]byte, 0, (2*len(entries)+64+hashesPerRow)*tlog.HashSize)
 	err = readHashRows(ctx, tx, append(rowsOf(edgeIndexes), first), func(key int64, row []byte) {
 		cutHashes(key, row, edgeIndexes, edgeHashes, found)
 		if key == first && first < base {
@@ -124,15 +264,35 @@ func Append(ctx context.Context, tx *sql.Tx, records ...Record) (int64, error) {
 		return 0, fmt.Errorf("ledger: append: stored hashes of the tree's right edge (of %d records) are missing", n)
 	}
 	edge := &treeBuilder{n: n, stack: edgeHashes}
-	for _, h := range leaves {
-		for _, stored := range edge.add(h) {
+	for _, e := range entries {
+		for _, stored := range edge.add(e.leaf) {
 			run = append(run, stored[:]...)
 		}
 	}
 	stored := len(run) / tlog.HashSize
 
-	err = insertRows(ctx, tx, "ledger_records (idx, kind, data)", 3, len(records), "", func(i int, args []any) []any {
-		return append(args, n+int64(i), records[i].Kind, data[i])
+	// cuts[i] is the first record of row i; the last cut is the end of the batch.
+	cuts := []int{0}
+	size := 0
+	for i, e := range entries {
+		if k := i - cuts[len(cuts)-1]; k == recordsPerRow || k > 0 && size+len(e.line) > rowBytes {
+			cuts, size = append(cuts, i), 0
+		}
+		size += len(e.line)
+	}
+	cuts = append(cuts, len(entries))
+	err = insertRows(ctx, tx, "ledger_entries (idx, n, data)", 3, len(cuts)-1, "", func(i int, args []any) []any {
+		lo, hi := cuts[i], cuts[i+1]
+		// The rows of one statement are bound together, so each needs bytes of its own.
+		size := 0
+		for _, e := range entries[lo:hi] {
+			size += len(e.line)
+		}
+		row := make([]byte, 0, size)
+		for _, e := range entries[lo:hi] {
+			row = append(row, e.line...)
+		}
+		return append(args, n+int64(lo), hi-lo, row)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("ledger: append records: %w", err)
@@ -317,19 +477,76 @@ func checkSize(ctx context.Context, q Querier, what string, size int64) error {
 
 // Entry returns record i of the log.
 func Entry(ctx context.Context, q Querier, i int64) (Record, error) {
-	var data []byte
-	err := q.QueryRowContext(ctx, `SELECT data FROM ledger_records WHERE idx = $1`, i).Scan(&data)
-	if errors.Is(err, sql.ErrNoRows) {
+	lines, err := Entries(ctx, q, i, i+1)
+	if err != nil {
+		return Record{}, err
+	}
+	if len(lines) == 0 {
 		return Record{}, truce.Errorf(truce.ENOTFOUND, "ledger: record %d does not exist", i)
 	}
-	if err != nil {
-		return Record{}, fmt.Errorf("ledger: record %d: %w", i, err)
-	}
-	r, err := ParseRecord(data)
+	r, err := ParseRecord(lines[0])
 	if err != nil {
 		return Record{}, fmt.Errorf("ledger: record %d: %w", i, err)
 	}
 	return r, nil
+}
+
+// Entries returns the canonical encodings of records start to end-1, or of as many of them as
+// the log holds. The slices are the caller's.
+func Entries(ctx context.Context, q Querier, start, end int64) ([][]byte, error) {
+	if start < 0 || end <= start {
+		return nil, nil
+	}
+	// The row holding record start is the last to begin at or before it.
+	rows, err := q.QueryContext(ctx, `SELECT idx, n, data FROM ledger_entries
+		WHERE idx >= COALESCE((SELECT MAX(idx) FROM ledger_entries WHERE idx <= $1), 0) AND idx < $2 ORDER BY idx`, start, end)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: records %d to %d: %w", start, end-1, err)
+	}
+	defer rows.Close()
+	var out [][]byte
+	next := start
+	for rows.Next() {
+		var first, n int64
+		var data []byte
+		if err := rows.Scan(&first, &n, &data); err != nil {
+			return nil, fmt.Errorf("ledger: records %d to %d: %w", start, end-1, err)
+		}
+		if first+n <= next {
+			continue
+		}
+		if first > next {
+			return nil, fmt.Errorf("ledger: record %d is missing from the database", next)
+		}
+		lines, err := splitRow(first, n, data)
+		if err != nil {
+			return nil, fmt.Errorf("ledger: %w", err)
+		}
+		out = append(out, lines[next-first:min(n, end-first)]...)
+		next = first + n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ledger: records %d to %d: %w", start, end-1, err)
+	}
+	return out, nil
+}
+
+// splitRow returns the n records of a row of ledger_entries beginning with record first,
+// without their newlines, or an error when the row does not hold n newline-ended records.
+func splitRow(first, n int64, data []byte) ([][]byte, error) {
+	lines := make([][]byte, 0, n)
+	for len(data) > 0 {
+		end := bytes.IndexByte(data, '\n')
+		if end < 0 {
+			break
+		}
+		lines = append(lines, data[:end:end])
+		data = data[end+1:]
+	}
+	if int64(len(lines)) != n || len(data) > 0 {
+		return nil, fmt.Errorf("records %d to %d: the row holds %d records where %d were stored", first, first+n-1, len(lines), n)
+	}
+	return lines, nil
 }
 
 // TreeHash returns the root hash of the tree of the first size records.

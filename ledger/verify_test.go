@@ -3,6 +3,7 @@ package ledger
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -298,27 +299,34 @@ func TestVerifyDetectsTamperingAndNamesTheFault(t *testing.T) {
 
 // TestExportOfAlteredDatabaseNamesTheRecord alters the stored records themselves, not an
 // export: the leaf hashes come from the tree as it was logged, so the verifier still names
-// the record.
+// the record; what the export cannot write (a row short of a record, a row missing) it
+// refuses, naming the records.
 func TestExportOfAlteredDatabaseNamesTheRecord(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name       string
-		sql        string
+		alter      func(t *testing.T, db *sql.DB)
 		wantExport string
 		wantRecord int64
 	}{
-		{"one byte of a stored record changed", `UPDATE ledger_records SET data = CAST(REPLACE(CAST(data AS TEXT), 'obs-000042', 'obs-000043') AS BLOB) WHERE idx = 42`, "", 42},
-		{"a stored record deleted", `DELETE FROM ledger_records WHERE idx = 42`, "record 42 is missing from the database", -1},
-		{"two stored records swapped", `UPDATE ledger_records SET idx = -1 WHERE idx = 7; UPDATE ledger_records SET idx = 7 WHERE idx = 8; UPDATE ledger_records SET idx = 8 WHERE idx = -1`, "", 7},
+		{"one byte of a stored record changed", execSQL(`UPDATE ledger_entries SET data = CAST(REPLACE(CAST(data AS TEXT), 'obs-000042', 'obs-000043') AS BLOB) WHERE idx <= 42 AND idx + n > 42`), "", 42},
+		{"a stored record cut out of its row", func(t *testing.T, db *sql.DB) {
+			editStoredRow(t, db, 42, func(first int64, l [][]byte) [][]byte { return append(l[:42-first], l[43-first:]...) })
+		}, "records 30 to 44: the row holds 14 records where 15 were stored", -1},
+		{"the row of a stored record deleted", execSQL(`DELETE FROM ledger_entries WHERE idx = (SELECT MAX(idx) FROM ledger_entries WHERE idx <= 42)`), "record 30 is missing from the database", -1},
+		{"two stored records swapped", func(t *testing.T, db *sql.DB) {
+			editStoredRow(t, db, 7, func(first int64, l [][]byte) [][]byte {
+				l[7-first], l[8-first] = l[8-first], l[7-first]
+				return l
+			})
+		}, "", 7},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := newMissionLog(t)
 			m.grow(60)
 			appendN(t, m.db, 1) // the export signs a checkpoint over the altered records
-			if _, err := m.db.ExecContext(ctx, tt.sql); err != nil {
-				t.Fatal(err)
-			}
+			tt.alter(t, m.db)
 			dir := filepath.Join(t.TempDir(), "export")
 			_, err := Export(ctx, m.db, m.signer, dir)
 			if tt.wantExport != "" {
@@ -336,6 +344,36 @@ func TestExportOfAlteredDatabaseNamesTheRecord(t *testing.T) {
 				t.Fatalf("error %v, want record %d not to hash into the log", err, tt.wantRecord)
 			}
 		})
+	}
+}
+
+func execSQL(stmt string) func(t *testing.T, db *sql.DB) {
+	return func(t *testing.T, db *sql.DB) {
+		t.Helper()
+		res, err := db.Exec(stmt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			t.Fatalf("%s: %d rows changed, want 1", stmt, n)
+		}
+	}
+}
+
+// editStoredRow rewrites the row of ledger_entries holding record i: edit is given the row's
+// first record and its records, without their newlines, and returns those to store. The row's
+// count of records is left as it was.
+func editStoredRow(t *testing.T, db *sql.DB, i int64, edit func(first int64, lines [][]byte) [][]byte) {
+	t.Helper()
+	var first int64
+	var data []byte
+	if err := db.QueryRow(`SELECT idx, data FROM ledger_entries WHERE idx <= ? ORDER BY idx DESC LIMIT 1`, i).Scan(&first, &data); err != nil {
+		t.Fatal(err)
+	}
+	lines := edit(first, bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")))
+	data = append(bytes.Join(lines, []byte("\n")), '\n')
+	if _, err := db.Exec(`UPDATE ledger_entries SET data = ? WHERE idx = ?`, data, first); err != nil {
+		t.Fatal(err)
 	}
 }
 

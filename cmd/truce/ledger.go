@@ -89,30 +89,47 @@ func records(o *truce.Observation, findings []truce.Finding, at time.Time) ([]le
 	return out, nil
 }
 
-// prepare builds an observation's records as it is accepted, in the submitting goroutine
-// (ingest.Options.Prepare), so the single writer only appends them. A record that cannot be
-// built is left to append, which fails the batch with the reason.
+// encoded are the log's records of one observation, encoded (canonical encoding and leaf
+// hash) for ledger.AppendEncoded.
+func encoded(o *truce.Observation, findings []truce.Finding, at time.Time) ([]ledger.Encoded, error) {
+	recs, err := records(o, findings, at)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ledger.Encoded, len(recs))
+	for i, r := range recs {
+		if out[i], err = r.Encode(); err != nil {
+			return nil, fmt.Errorf("%s: %w", r, err)
+		}
+	}
+	return out, nil
+}
+
+// prepare builds and encodes an observation's records as it is accepted, in the submitting
+// goroutine (ingest.Options.Prepare), so the single writer only links them into the tree and
+// stores them. A record that cannot be built is left to append, which fails the batch with the
+// reason.
 func (l *missionLog) prepare(j *truce.Judged) {
-	if recs, err := records(j.Observation, j.Findings, time.Now().UTC()); err == nil {
-		j.Prepared = recs
+	if enc, err := encoded(j.Observation, j.Findings, time.Now().UTC()); err == nil {
+		j.Prepared = enc
 	}
 }
 
 // append logs a stored batch: each observation followed by its findings, as prepared.
 func (l *missionLog) append(ctx context.Context, tx *sql.Tx, stored []truce.Event) error {
 	at := time.Now().UTC()
-	all := make([]ledger.Record, 0, len(stored)*2)
+	all := make([]ledger.Encoded, 0, len(stored)*2)
 	for _, e := range stored {
-		recs, ok := e.Prepared.([]ledger.Record)
+		enc, ok := e.Prepared.([]ledger.Encoded)
 		if !ok {
 			var err error
-			if recs, err = records(e.Observation, e.Findings, at); err != nil {
+			if enc, err = encoded(e.Observation, e.Findings, at); err != nil {
 				return err
 			}
 		}
-		all = append(all, recs...)
+		all = append(all, enc...)
 	}
-	_, err := ledger.Append(ctx, tx, all...)
+	_, err := ledger.AppendEncoded(ctx, tx, all...)
 	return err
 }
 
@@ -201,20 +218,7 @@ func (l *missionLog) ConsistencyProof(ctx context.Context, from, to int64) (tlog
 }
 
 func (l *missionLog) Entries(ctx context.Context, start, end int64) ([][]byte, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT data FROM ledger_records WHERE idx >= ? AND idx < ? ORDER BY idx`, start, end)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out [][]byte
-	for rows.Next() {
-		var data []byte
-		if err := rows.Scan(&data); err != nil {
-			return nil, err
-		}
-		out = append(out, data)
-	}
-	return out, rows.Err()
+	return ledger.Entries(ctx, l.db, start, end)
 }
 
 // AddCosignature keeps the signature lines a witness added to a checkpoint the mission

@@ -4,16 +4,23 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/truce-project/truce/tak"
 )
 
 // The TAK endpoints of `truce serve`, off unless asked for.
-var takTCP, takTLS string
+var (
+	takTCP, takTLS string
+	takCatchUp     int
+	takCatchUpFor  time.Duration
+)
 
 func init() {
 	serveCmd.Flags().StringVar(&takTCP, "tak-tcp", "", "serve TAK clients over plain TCP at HOST:PORT (conventionally :8087; 127.0.0.1 when no host is given). Clients on it are taken as the mission's monitors: use it only on a network the mission trusts")
 	serveCmd.Flags().StringVar(&takTLS, "tak-tls", "", "serve TAK clients over TLS at HOST:PORT (conventionally :8089; 127.0.0.1 when no host is given), with client certificates from `truce tak cert`; the CA is kept in the data folder")
+	serveCmd.Flags().IntVar(&takCatchUp, "tak-catch-up", 500, "how many recent findings a TAK device is sent when it connects (those it may see, not dismissed); 0 for none")
+	serveCmd.Flags().DurationVar(&takCatchUpFor, "tak-catch-up-window", 6*time.Hour, "how far back the findings sent to a connecting TAK device may have been observed")
 	serveStarters = append(serveStarters, startTAK)
 }
 
@@ -31,7 +38,10 @@ func startTAK(env *serveEnv) (func(), error) {
 	if takTCP == "" && takTLS == "" {
 		return nil, nil
 	}
-	opt := tak.Options{Pipe: env.Pipe, Store: env.Store, Log: env.Log}
+	opt := tak.Options{Pipe: env.Pipe, Store: env.Store, Log: env.Log, CatchUp: takCatchUp, CatchUpWindow: takCatchUpFor}
+	if takCatchUp <= 0 {
+		opt.CatchUp = -1
+	}
 	if takTLS != "" {
 		revs, err := tak.LoadRevocations(env.Data)
 		if err != nil {

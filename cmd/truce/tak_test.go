@@ -189,7 +189,8 @@ func (d *takDevice) send(xml string) {
 // TestLiaisonDeviceIsToldWhenAFindingAboutItsPartyIsVerified: a monitor's device drops a
 // marker in the demilitarised zone on east's side; an analyst verifies the finding over the
 // HTTP API; east's liaison's device receives a chat message with the explanation, and west's
-// liaison's device receives nothing of it.
+// liaison's device receives nothing of it. A monitor's device that connects afterwards is
+// sent the finding as it connects.
 func TestLiaisonDeviceIsToldWhenAFindingAboutItsPartyIsVerified(t *testing.T) {
 	probe, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -241,5 +242,16 @@ func TestLiaisonDeviceIsToldWhenAFindingAboutItsPartyIsVerified(t *testing.T) {
 	}
 	for ev := west.next(2 * time.Second); ev != nil; ev = west.next(2 * time.Second) {
 		t.Errorf("west's liaison received:\n%s", ev)
+	}
+	// A monitor's device that connects now is sent the finding it missed.
+	late := dialDevice(t, addr, data, "monitor-2")
+	for {
+		ev := late.next(15 * time.Second)
+		if ev == nil {
+			t.Fatal("a monitor's device connecting late was not sent the recent finding")
+		}
+		if bytes.Contains(ev, []byte(tak.FindingUIDPrefix+findingID)) {
+			break
+		}
 	}
 }

@@ -119,6 +119,9 @@ type loadDevice struct {
 	pos, fnd, e2e histogram
 	closed        atomic.Bool
 	tr            *timedReader
+	// since is when the device connected, in Unix milliseconds: a finding whose marker is
+	// older is one the server sent it on connecting (Options.CatchUp), not one of this load.
+	since int64
 }
 
 // timedReader notes the time each read returns. A frame is timed by the read that brought
@@ -272,12 +275,13 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (*LoadResult, error) {
 }
 
 func dialDevice(addr, uid string) (*loadDevice, error) {
+	since := time.Now().UnixMilli()
 	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
 	if err != nil {
 		return nil, err
 	}
 	tr := &timedReader{conn: conn}
-	d := &loadDevice{uid: uid, conn: conn, tr: tr, br: bufio.NewReaderSize(tr, 64<<10)}
+	d := &loadDevice{uid: uid, conn: conn, tr: tr, br: bufio.NewReaderSize(tr, 64<<10), since: since}
 	conn.SetDeadline(time.Now().Add(30 * time.Second))
 	if err := d.expectXML(typeProtoSupport); err != nil {
 		conn.Close()
@@ -393,6 +397,9 @@ func (d *loadDevice) read() {
 		typ, uid, sendMs, startMs := frameFields(msg)
 		switch {
 		case len(uid) > len(FindingUIDPrefix) && string(uid[:len(FindingUIDPrefix)]) == FindingUIDPrefix:
+			if int64(startMs) < d.since {
+				break // sent on connecting: a finding from before this load
+			}
 			d.findings.Add(1)
 			d.fnd.add(now - int64(sendMs))
 			d.e2e.add(now - int64(startMs))

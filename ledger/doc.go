@@ -7,9 +7,9 @@
 //
 // A Record has a kind ("observation", "finding", "decision" for a review decision,
 // "response" for a step of the liaison channel: a party's response to a finding or the
-// mission's answer to it), an id, the time the mission accepted or decided it, the SHA-256
-// hashes of its evidence, and a JSON body (the observation, finding, review entry or response
-// entry itself). The log commits to one byte string per record, its canonical encoding:
+// mission's answer to it, "incident" for an analyst's merge or split of incidents), an id, the
+// time the mission accepted or decided it, the SHA-256 hashes of its evidence, and a JSON body
+// (the observation, finding, review entry, response entry or incident action itself). The log commits to one byte string per record, its canonical encoding:
 // a single line of JSON with the keys in this order and nothing else,
 //
 //	{"kind":K,"id":I,"time":T,"evidence":[E,...],"body":B}
@@ -22,6 +22,17 @@
 // when there is none; and B is the body with the white space between JSON tokens removed (the
 // bytes inside its strings are kept as they are). Such a line holds no newline byte, so an
 // export can list records one per line. ParseRecord accepts only this form.
+//
+// An analyst's merge or split of incidents is a record of kind "incident" (IncidentRecord):
+// its id is "RESULT/ACTION/TIME", its time the time of the action, and its body the
+// truce.IncidentAction as encoding/json writes it, keys in this order:
+//
+//	{"time":T,"actor":A,"action":"merge"|"split","incidents":[I,...],"result":R,"members":[M,...],"reason":S}
+//
+// where "incidents" are the incidents merged or the one split, "result" the merged incident or
+// the one split off, and "members" (left out for a merge) the reports split off as
+// "source/id". encoding/json escapes <, > and & in strings as \u003c, \u003e and \u0026, and
+// the body keeps those bytes.
 //
 // # The tree
 //

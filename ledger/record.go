@@ -23,6 +23,8 @@ const (
 	// response to a finding (acknowledge, contest, inspection) or the mission's answer to it
 	// (answer, close). Its id is "RESPONSE/ACTION/TIME", TIME in the canonical time form.
 	KindResponse = "response"
+	// KindIncident is an analyst's merge or split of incidents (body: truce.IncidentAction).
+	KindIncident = "incident"
 )
 
 // Record is one entry of the log: something the mission accepted or decided, at Time.
@@ -82,6 +84,16 @@ func ObservationRecord(o *truce.Observation, at time.Time) (Record, error) {
 // FindingRecord returns the record of a finding produced at time at.
 func FindingRecord(f *truce.Finding, at time.Time) (Record, error) {
 	return NewRecord(KindFinding, f.ID, at, f)
+}
+
+// IncidentRecord returns the record of an analyst's merge or split of incidents. Its id is
+// "RESULT/ACTION/TIME": the incident the action made, the action, and when it was taken in
+// RFC 3339 with the fraction of a second as far as its last non-zero digit, which is also the
+// record's time; the body's time is in UTC too.
+func IncidentRecord(a *truce.IncidentAction) (Record, error) {
+	body := *a
+	body.Time = a.Time.UTC()
+	return NewRecord(KindIncident, a.Result+"/"+a.Action+"/"+body.Time.Format(time.RFC3339Nano), body.Time, &body)
 }
 
 // ResponseRecord returns the record of a step of the liaison channel.

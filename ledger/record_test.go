@@ -48,6 +48,14 @@ var canonicalVectors = []struct {
 		leafHash:  "cb35e86e2c0ff36001baec9ffa33b48f9d9ad0f779056d6986c94c07ec78dadf",
 	},
 	{
+		name: "an analyst's split of an incident",
+		record: Record{Kind: KindIncident, ID: "incident-f83b60452b9c0c8e/split/2026-11-28T14:02:07.25Z",
+			Time: time.Date(2026, 11, 28, 14, 2, 7, 250000000, time.UTC),
+			Body: json.RawMessage(`{"time":"2026-11-28T14:02:07.25Z","actor":"analyst-3","action":"split","incidents":["incident-647dbb3a00733e28"],"result":"incident-f83b60452b9c0c8e","members":["acoustic-4/a4-000117","patrol-2/p2-9"],"reason":"two salvos, ten minutes apart"}`)},
+		canonical: `{"kind":"incident","id":"incident-f83b60452b9c0c8e/split/2026-11-28T14:02:07.25Z","time":"2026-11-28T14:02:07.25Z","body":{"time":"2026-11-28T14:02:07.25Z","actor":"analyst-3","action":"split","incidents":["incident-647dbb3a00733e28"],"result":"incident-f83b60452b9c0c8e","members":["acoustic-4/a4-000117","patrol-2/p2-9"],"reason":"two salvos, ten minutes apart"}}`,
+		leafHash:  "8b030d7f157e9718219bc184c0a46b2c7789ce1ad695164fa0a6087a9c8cbdc0",
+	},
+	{
 		name: "a party's inspection request",
 		record: Record{Kind: KindResponse, ID: "req-1/inspection/2026-11-28T09:15:00Z", Time: time.Date(2026, 11, 28, 9, 15, 0, 0, time.UTC),
 			Body: json.RawMessage(`{"response":"req-1","finding":"F-1","party":"east","time":"2026-11-28T09:15:00Z","actor":"liaison-1","role":"liaison","action":"inspection","to":"open","text":"Inspect the depot \"north\"","deadline":"2026-11-30T09:15:00Z"}`)},
@@ -74,6 +82,27 @@ func TestResponseRecordIsTheGoldenVector(t *testing.T) {
 	want := canonicalVectors[len(canonicalVectors)-1]
 	if string(got) != want.canonical {
 		t.Errorf("response record\n got %s\nwant %s", got, want.canonical)
+	}
+}
+
+// TestIncidentRecordIsTheGoldenVector builds the record of an analyst's split, in local time,
+// as the server does, and gets the golden vector's bytes.
+func TestIncidentRecordIsTheGoldenVector(t *testing.T) {
+	a := truce.IncidentAction{Time: time.Date(2026, 11, 28, 16, 2, 7, 250000000, time.FixedZone("EET", 2*3600)), Actor: "analyst-3",
+		Action: truce.IncidentSplit, Incidents: []string{"incident-647dbb3a00733e28"}, Result: "incident-f83b60452b9c0c8e",
+		Members: []string{"acoustic-4/a4-000117", "patrol-2/p2-9"}, Reason: "two salvos, ten minutes apart"}
+	r, err := IncidentRecord(&a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.MarshalCanonical()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range canonicalVectors {
+		if v.name == "an analyst's split of an incident" && string(got) != v.canonical {
+			t.Errorf("canonical encoding\n got %s\nwant %s", got, v.canonical)
+		}
 	}
 }
 

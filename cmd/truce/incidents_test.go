@@ -223,6 +223,16 @@ func TestServeKeepsIncidentsThatAnalystsMergeAndSplit(t *testing.T) {
 		history.History[1].Reason != "ten minutes apart" || history.History[1].Result != b.ID {
 		t.Errorf("history: %+v", history.History)
 	}
+	// Both decisions are in the mission's log.
+	_, entries, err := httpDo(context.Background(), "GET", server.url+"/api/v1/log/entries?start=0&end=1000", analyst, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"kind":"incident","id":"` + a.ID + `/merge/`, `"kind":"incident","id":"` + b.ID + `/split/`} {
+		if !strings.Contains(string(entries), want) {
+			t.Errorf("the log holds no record %s…", want)
+		}
+	}
 	if status := c.do("GET", "/api/v1/incidents/"+a.ID+"/history", east, "", nil); status != 403 {
 		t.Errorf("a liaison asking for the history: %d, want 403", status)
 	}

@@ -68,6 +68,7 @@ func openLog(store *sqlite.DB, dataDir, origin, keyFile string) (*missionLog, er
 	store.SetIngestHook(l.append)
 	store.SetReviewHook(l.appendDecision)
 	store.SetResponseHook(l.appendResponse)
+	store.SetIncidentHook(l.appendIncidentDecision)
 	return l, nil
 }
 
@@ -136,6 +137,17 @@ func (l *missionLog) append(ctx context.Context, tx *sql.Tx, stored []truce.Even
 // appendDecision logs a review action on a finding, in the transaction that takes it.
 func (l *missionLog) appendDecision(ctx context.Context, tx *sql.Tx, e truce.ReviewEntry) error {
 	r, err := ledger.NewRecord(ledger.KindDecision, e.Finding+"/"+e.Action+"/"+e.Time.Format(time.RFC3339Nano), e.Time, e)
+	if err != nil {
+		return err
+	}
+	_, err = ledger.Append(ctx, tx, r)
+	return err
+}
+
+// appendIncidentDecision logs an analyst's merge or split of incidents, in the transaction
+// that records it.
+func (l *missionLog) appendIncidentDecision(ctx context.Context, tx *sql.Tx, a truce.IncidentAction) error {
+	r, err := ledger.IncidentRecord(&a)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -36,21 +37,29 @@ func (db *DB) SetIncidentHook(h IncidentHook) {
 }
 
 // incidentBody is what the incidents table keeps as JSON: everything but the members, the
-// findings (read from the members), the version and the time of the last change.
+// findings (read from the members), the version, the time of the last change, and whether the
+// incident is open, which are columns of their own.
 func incidentBody(inc *truce.Incident) ([]byte, error) {
 	c := *inc
-	c.Members, c.Findings, c.Verified, c.Version, c.Updated = nil, nil, nil, 0, time.Time{}
+	c.Members, c.Findings, c.Verified, c.Version, c.Updated, c.Open = nil, nil, nil, 0, time.Time{}, false
 	return json.Marshal(&c)
 }
 
-// incidentDigest is the SHA-256 of the body and the member keys in order.
-func incidentDigest(body []byte, inc *truce.Incident) []byte {
+// keysDigest is the SHA-256 of the first n member keys of inc, in order.
+func keysDigest(inc *truce.Incident, n int) []byte {
+	h := sha256.New()
+	for i := range inc.Members[:n] {
+		h.Write([]byte(inc.Members[i].Key()))
+		h.Write([]byte{0})
+	}
+	return h.Sum(nil)
+}
+
+// incidentDigest is the SHA-256 of the body and of the member keys' digest.
+func incidentDigest(body, keys []byte) []byte {
 	h := sha256.New()
 	h.Write(body)
-	for i := range inc.Members {
-		h.Write([]byte{0})
-		h.Write([]byte(inc.Members[i].Key()))
-	}
+	h.Write(keys)
 	return h.Sum(nil)
 }
 
@@ -75,47 +84,113 @@ func checkIncident(inc *truce.Incident) error {
 	return nil
 }
 
+// incidentStmts are the statements that write incidents, prepared once per transaction:
+// preparing costs as much as running them.
+type incidentStmts struct {
+	read, insert, update, reopen, member, count *sql.Stmt
+}
+
+func prepareIncidentStmts(ctx context.Context, tx *sql.Tx) (*incidentStmts, error) {
+	var st incidentStmts
+	for _, p := range []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{
+		{&st.read, `SELECT digest, open, members, members_digest FROM incidents WHERE id = ?`},
+		{&st.insert, `INSERT INTO incidents (id, kind, start_time, end_time, lat, lon, party, open, version, updated, digest, body, members, members_digest)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`},
+		{&st.update, `UPDATE incidents SET kind = ?, start_time = ?, end_time = ?, lat = ?, lon = ?, party = ?, open = ?,
+			version = version + 1, updated = ?, digest = ?, body = ?, members = ?, members_digest = ? WHERE id = ?`},
+		{&st.reopen, `UPDATE incidents SET open = ?, version = version + 1, updated = ? WHERE id = ?`},
+		{&st.member, `INSERT INTO incident_members (source, id, incident, pos) VALUES (?, ?, ?, ?)
+			ON CONFLICT (source, id) DO UPDATE SET incident = excluded.incident, pos = excluded.pos
+			WHERE incident != excluded.incident OR pos != excluded.pos`},
+		{&st.count, `SELECT COUNT(*) FROM incident_members WHERE incident = ?`},
+	} {
+		var err error
+		if *p.stmt, err = tx.PrepareContext(ctx, p.sql); err != nil {
+			st.close()
+			return nil, internal(err, "incidents: prepare")
+		}
+	}
+	return &st, nil
+}
+
+func (st *incidentStmts) close() {
+	for _, s := range []*sql.Stmt{st.read, st.insert, st.update, st.reopen, st.member, st.count} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
 // putIncident writes one incident and its members in tx, and reports whether anything changed.
-func (db *DB) putIncident(ctx context.Context, tx *sql.Tx, inc *truce.Incident, now int64) (bool, error) {
+// Fusion only adds members to an incident, so when the members stored are the first of those
+// given, only the rest are written; otherwise every member is, and those no longer listed
+// leave the incident.
+func (db *DB) putIncident(ctx context.Context, tx *sql.Tx, st *incidentStmts, inc *truce.Incident, now int64) (bool, error) {
 	if err := checkIncident(inc); err != nil {
 		return false, err
+	}
+	var (
+		oldDigest, oldKeys []byte
+		oldOpen            bool
+		oldMembers         int
+	)
+	err := st.read.QueryRowContext(ctx, inc.ID).Scan(&oldDigest, &oldOpen, &oldMembers, &oldKeys)
+	exists := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, internal(err, "incident %s", inc.ID)
 	}
 	body, err := incidentBody(inc)
 	if err != nil {
 		return false, internal(err, "incident %s: body", inc.ID)
 	}
+	keys := keysDigest(inc, len(inc.Members))
+	digest := incidentDigest(body, keys)
+	if exists && bytes.Equal(digest, oldDigest) {
+		if oldOpen == inc.Open {
+			return false, nil
+		}
+		// Closed (or taken up again) and nothing else: the one column.
+		if _, err := st.reopen.ExecContext(ctx, inc.Open, now, inc.ID); err != nil {
+			return false, internal(err, "incident %s", inc.ID)
+		}
+		return true, nil
+	}
 	lat, lon := incidentPlace(inc)
-	res, err := tx.ExecContext(ctx, `INSERT INTO incidents (id, kind, start_time, end_time, lat, lon, party, open, version, updated, digest, body)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, start_time = excluded.start_time, end_time = excluded.end_time,
-			lat = excluded.lat, lon = excluded.lon, party = excluded.party, open = excluded.open, version = version + 1,
-			updated = excluded.updated, digest = excluded.digest, body = excluded.body
-		WHERE digest != excluded.digest`,
-		inc.ID, inc.Kind, inc.Start.UnixNano(), inc.End.UnixNano(), lat, lon, inc.Party, inc.Open, now,
-		incidentDigest(body, inc), body)
+	if exists {
+		_, err = st.update.ExecContext(ctx, inc.Kind, inc.Start.UnixNano(), inc.End.UnixNano(), lat, lon, inc.Party, inc.Open,
+			now, digest, body, len(inc.Members), keys, inc.ID)
+	} else {
+		_, err = st.insert.ExecContext(ctx, inc.ID, inc.Kind, inc.Start.UnixNano(), inc.End.UnixNano(), lat, lon, inc.Party, inc.Open,
+			now, digest, body, len(inc.Members), keys)
+	}
 	if err != nil {
 		return false, internal(err, "incident %s", inc.ID)
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return false, internal(err, "incident %s", inc.ID)
+	from := 0
+	if exists && oldMembers > 0 && oldMembers <= len(inc.Members) && bytes.Equal(keysDigest(inc, oldMembers), oldKeys) {
+		from = oldMembers
 	}
-	for i := range inc.Members {
+	for i := from; i < len(inc.Members); i++ {
 		m := &inc.Members[i]
-		if _, err := tx.ExecContext(ctx, `INSERT INTO incident_members (source, id, incident, pos) VALUES (?, ?, ?, ?)
-			ON CONFLICT (source, id) DO UPDATE SET incident = excluded.incident, pos = excluded.pos
-			WHERE incident != excluded.incident OR pos != excluded.pos`, m.Source, m.ID, inc.ID, i); err != nil {
+		if _, err := st.member.ExecContext(ctx, m.Source, m.ID, inc.ID, i); err != nil {
 			return false, internal(err, "incident %s: member %s", inc.ID, m.Key())
 		}
 	}
-	// A member no longer listed (split off, or left as an outlier) leaves the incident.
+	if !exists || from > 0 {
+		return true, nil
+	}
+	// A member no longer listed (split off) leaves the incident.
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM incident_members WHERE incident = ?`, inc.ID).Scan(&n); err != nil {
+	if err := st.count.QueryRowContext(ctx, inc.ID).Scan(&n); err != nil {
 		return false, internal(err, "incident %s: members", inc.ID)
 	}
 	if n > len(inc.Members) {
-		keys := make(map[string]bool, len(inc.Members))
+		listed := make(map[string]bool, len(inc.Members))
 		for i := range inc.Members {
-			keys[inc.Members[i].Key()] = true
+			listed[inc.Members[i].Key()] = true
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT source, id FROM incident_members WHERE incident = ?`, inc.ID)
 		if err != nil {
@@ -128,7 +203,7 @@ func (db *DB) putIncident(ctx context.Context, tx *sql.Tx, inc *truce.Incident, 
 				rows.Close()
 				return false, internal(err, "incident %s: members", inc.ID)
 			}
-			if !keys[s+"/"+id] {
+			if !listed[s+"/"+id] {
 				stale = append(stale, [2]string{s, id})
 			}
 		}
@@ -151,9 +226,16 @@ func (db *DB) PutIncidents(ctx context.Context, incidents []truce.Incident, fuse
 	}
 	now := db.now().UnixNano()
 	return db.Update(ctx, func(tx *sql.Tx) error {
-		for i := range incidents {
-			if _, err := db.putIncident(ctx, tx, &incidents[i], now); err != nil {
+		if len(incidents) > 0 {
+			st, err := prepareIncidentStmts(ctx, tx)
+			if err != nil {
 				return err
+			}
+			defer st.close()
+			for i := range incidents {
+				if _, err := db.putIncident(ctx, tx, st, &incidents[i], now); err != nil {
+					return err
+				}
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO fusion_state (name, value) VALUES ('fused_through', ?)
@@ -177,7 +259,7 @@ func (db *DB) FusedThrough(ctx context.Context) (int64, error) {
 	return seq, nil
 }
 
-const incidentColumns = `pos, id, version, updated, body`
+const incidentColumns = `pos, id, version, updated, open, body`
 
 // queryer is a *sql.DB or *sql.Tx.
 type queryer interface {
@@ -191,15 +273,16 @@ func scanIncident(row interface{ Scan(...any) error }) (int64, truce.Incident, e
 		pos, upd int64
 		id       string
 		version  int64
+		isOpen   bool
 		body     []byte
 	)
-	if err := row.Scan(&pos, &id, &version, &upd, &body); err != nil {
+	if err := row.Scan(&pos, &id, &version, &upd, &isOpen, &body); err != nil {
 		return 0, inc, err
 	}
 	if err := json.Unmarshal(body, &inc); err != nil {
 		return 0, inc, fmt.Errorf("incident %s: body: %w", id, err)
 	}
-	inc.ID, inc.Version, inc.Updated = id, version, time.Unix(0, upd).UTC()
+	inc.ID, inc.Version, inc.Updated, inc.Open = id, version, time.Unix(0, upd).UTC(), isOpen
 	return pos, inc, nil
 }
 
@@ -542,14 +625,18 @@ func (db *DB) MergeIncidents(ctx context.Context, ids []string, merged truce.Inc
 		}
 		merged.Fixed = true
 		now := db.now().UTC()
-		if _, err := db.putIncident(ctx, tx, &merged, now.UnixNano()); err != nil {
+		st, err := prepareIncidentStmts(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer st.close()
+		if _, err := db.putIncident(ctx, tx, st, &merged, now.UnixNano()); err != nil {
 			return err
 		}
 		a := truce.IncidentAction{Time: now, Actor: actor, Action: truce.IncidentMerge, Incidents: distinct, Result: merged.ID, Reason: reason}
 		if err := db.recordAction(ctx, tx, a); err != nil {
 			return err
 		}
-		var err error
 		out, err = db.incident(ctx, tx, merged.ID)
 		return err
 	})
@@ -597,10 +684,15 @@ func (db *DB) SplitIncident(ctx context.Context, id string, members []string, re
 		}
 		rest.Fixed, split.Fixed = true, true
 		now := db.now().UTC()
-		if _, err := db.putIncident(ctx, tx, &rest, now.UnixNano()); err != nil {
+		st, err := prepareIncidentStmts(ctx, tx)
+		if err != nil {
 			return err
 		}
-		if _, err := db.putIncident(ctx, tx, &split, now.UnixNano()); err != nil {
+		defer st.close()
+		if _, err := db.putIncident(ctx, tx, st, &rest, now.UnixNano()); err != nil {
+			return err
+		}
+		if _, err := db.putIncident(ctx, tx, st, &split, now.UnixNano()); err != nil {
 			return err
 		}
 		a := truce.IncidentAction{Time: now, Actor: actor, Action: truce.IncidentSplit, Incidents: []string{id}, Result: split.ID,

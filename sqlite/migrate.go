@@ -301,6 +301,16 @@ var migrations = []migration{
 			`CREATE INDEX open_changes_time ON open_changes (time)`,
 		},
 	},
+	{
+		version: 8,
+		name:    "incident member counts",
+		stmts: []string{
+			// How many members an incident had when last stored, and the SHA-256 of their keys
+			// in order: a PutIncidents whose first members are those writes only the rest.
+			`ALTER TABLE incidents ADD COLUMN members INTEGER NOT NULL DEFAULT 0`,
+			`ALTER TABLE incidents ADD COLUMN members_digest BLOB`,
+		},
+	},
 }
 
 // ErrSchemaTooNew is the cause of Open's error for a file written by a newer version of truce.

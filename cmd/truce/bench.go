@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -37,7 +38,7 @@ func init() {
 		duration              time.Duration
 		clients, batch        int
 		cpuProfile            string
-		noLog                 bool
+		noLog, withFusion     bool
 	)
 	ingestCmd := &cobra.Command{
 		Use:   "ingest [--server URL --token T] [--rate N] [--duration D]",
@@ -63,13 +64,14 @@ second. Prints observations/s and the latency percentiles.`,
 				}
 				defer pprof.StopCPUProfile()
 			}
+			var fusionLag func() (behind int64, caughtUp time.Duration, incidents int, err error)
 			if serverURL == "" {
-				url, tok, closeServer, err := startBenchServer(dir, !noLog)
+				url, tok, closeServer, lag, err := startBenchServer(dir, !noLog, withFusion)
 				if err != nil {
 					return err
 				}
 				defer closeServer()
-				serverURL, token = url, tok
+				serverURL, token, fusionLag = url, tok, lag
 			} else if token == "" {
 				return errors.New("--token (an admin or analyst token) is required with --server")
 			}
@@ -82,6 +84,14 @@ second. Prints observations/s and the latency percentiles.`,
 				return err
 			}
 			r.print(cmd.OutOrStdout())
+			if fusionLag != nil {
+				behind, caughtUp, incidents, err := fusionLag()
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "fusion:    %d events behind the store when sending stopped, caught up %.0f ms later; %d incidents stored\n",
+					behind, ms(caughtUp), incidents)
+			}
 			return nil
 		},
 	}
@@ -92,6 +102,7 @@ second. Prints observations/s and the latency percentiles.`,
 	ingestCmd.Flags().DurationVar(&duration, "duration", 10*time.Second, "how long to send")
 	ingestCmd.Flags().IntVar(&clients, "clients", 4, "concurrent HTTP clients")
 	ingestCmd.Flags().IntVar(&batch, "batch", 1000, "observations per request")
+	ingestCmd.Flags().BoolVar(&withFusion, "fusion", false, "without --server: run the server's fusion, storing incidents, and report how far it fell behind")
 	ingestCmd.Flags().BoolVar(&noLog, "no-log", false, "without --server: run the server without the mission's log, to measure what logging costs")
 	ingestCmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process (client and, without --server, server) to FILE")
 	cmd.AddCommand(ingestCmd)
@@ -118,27 +129,30 @@ func benchJudge(dir string) (*rules.Judge, error) {
 }
 
 // startBenchServer runs a server in this process on a loopback port, with a fresh data folder,
-// and returns its URL and an admin token.
-func startBenchServer(dir string, withLog bool) (string, string, func(), error) {
+// and returns its URL and an admin token. With fusion it runs the server's fusion too, and
+// lag, called once sending has stopped, says how many events fusion was behind the store then,
+// how long it took to catch up, and how many incidents are stored.
+func startBenchServer(dir string, withLog, withFusion bool) (url, token string, closeServer func(),
+	lag func() (int64, time.Duration, int, error), err error) {
 	judge, err := benchJudge(dir)
 	if err != nil {
-		return "", "", nil, err
+		return "", "", nil, nil, err
 	}
 	data, err := os.MkdirTemp("", "truce-bench-")
 	if err != nil {
-		return "", "", nil, err
+		return "", "", nil, nil, err
 	}
 	store, err := openStore(data)
 	if err != nil {
 		os.RemoveAll(data)
-		return "", "", nil, err
+		return "", "", nil, nil, err
 	}
 	var mlog *missionLog
 	if withLog {
 		if mlog, err = openLog(store, data, defaultLogOrigin, ""); err != nil {
 			store.Close()
 			os.RemoveAll(data)
-			return "", "", nil, err
+			return "", "", nil, nil, err
 		}
 	}
 	opt := ingest.Options{}
@@ -149,17 +163,49 @@ func startBenchServer(dir string, withLog bool) (string, string, func(), error) 
 	if err != nil {
 		store.Close()
 		os.RemoveAll(data)
-		return "", "", nil, err
+		return "", "", nil, nil, err
 	}
 	secret, err := store.CreateToken(context.Background(), &truce.Token{Role: truce.RoleAdmin, Name: "bench"})
 	if err != nil {
-		return "", "", nil, err
+		return "", "", nil, nil, err
 	}
-	srv := server.New(store, pipe, server.Options{})
+	desk := &incidentDesk{store: store}
+	stopFusion := func() {}
+	if withFusion {
+		stop, err := startFusion(context.Background(), slog.New(slog.DiscardHandler), judge, pipe, store, desk, 2*time.Hour)
+		if err != nil {
+			return "", "", nil, nil, err
+		}
+		stopFusion = stop
+		lag = func() (int64, time.Duration, int, error) {
+			ctx := context.Background()
+			stopped := time.Now()
+			last, err := store.LastSeq(ctx)
+			if err != nil {
+				return 0, 0, 0, err
+			}
+			fused, err := store.FusedThrough(ctx)
+			if err != nil {
+				return 0, 0, 0, err
+			}
+			behind := last - fused
+			for fused < last {
+				time.Sleep(5 * time.Millisecond)
+				if fused, err = store.FusedThrough(ctx); err != nil {
+					return 0, 0, 0, err
+				}
+			}
+			caughtUp := time.Since(stopped)
+			var n int
+			err = store.ReadDB().QueryRowContext(ctx, `SELECT COUNT(*) FROM incidents`).Scan(&n)
+			return behind, caughtUp, n, err
+		}
+	}
+	srv := server.New(store, pipe, server.Options{Incidents: desk})
 	srv.SetReady(true)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", "", nil, err
+		return "", "", nil, nil, err
 	}
 	hs := &http.Server{Handler: srv}
 	go hs.Serve(ln)
@@ -167,13 +213,14 @@ func startBenchServer(dir string, withLog bool) (string, string, func(), error) 
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		hs.Shutdown(ctx)
+		stopFusion()
 		pipe.Close()
 		if mlog != nil {
 			mlog.Close()
 		}
 		store.Close()
 		os.RemoveAll(data)
-	}, nil
+	}, lag, nil
 }
 
 type benchResult struct {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	truce "github.com/truce-project/truce"
 	"github.com/truce-project/truce/fusion"
@@ -22,9 +23,31 @@ type incidentDesk struct {
 	fuser *fusion.Fuser // nil until fusion runs
 	// closed are the incidents the fuser closed since they were last stored.
 	closed []*fusion.Incident
+	// pending are the incidents changed since they were last stored, in order of first
+	// change, and pendingSeq the last event fused; pendingEvents counts the events since.
+	pending       []*fusion.Incident
+	pendingSet    map[*fusion.Incident]bool
+	pendingSeq    int64
+	pendingEvents int
+	// flushTimer stores what is pending a moment after it was fused, when no more comes.
+	flushTimer *time.Timer
+	// onFlushError hears of a failed store of what the timer flushed.
+	onFlushError func(error)
 	// changed, when set, hears of every incident stored as it now stands.
 	changed func([]truce.Incident)
 }
+
+// How the desk stores fusion's incidents: in one transaction for each run of events that
+// ends when fusion has caught up with the store (a chunk shorter than followChunk, the most
+// Pipeline.Follow hands over at once), when maxPendingEvents have been fused, or flushDelay
+// after the last events, whichever comes first. Fusion behind the store thus catches up in
+// a few large transactions rather than many small ones, and an incident is served within
+// flushDelay of the report that changed it.
+const (
+	followChunk      = 1000
+	maxPendingEvents = 10000
+	flushDelay       = 250 * time.Millisecond
+)
 
 var _ truce.IncidentDesk = (*incidentDesk)(nil)
 
@@ -51,16 +74,18 @@ func (d *incidentDesk) setFuser(f *fusion.Fuser) {
 // reports.
 func (d *incidentDesk) onClose(inc *fusion.Incident) { d.closed = append(d.closed, inc) }
 
-// fuse adds stored events to the fuser and stores the incidents they changed, with the events'
-// last seq as where fusion has read to, in one transaction.
+// fuse adds stored events to the fuser; the incidents they change are stored, with the
+// events' last seq as where fusion has read to, in one transaction with those of the events
+// before and after (see followChunk).
 func (d *incidentDesk) fuse(ctx context.Context, events []truce.Event, skip func(*truce.Observation) bool, onErr func(*truce.Observation, error)) error {
 	if len(events) == 0 {
 		return nil
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	var changed []*fusion.Incident
-	seen := map[*fusion.Incident]bool{}
+	if d.pendingSet == nil {
+		d.pendingSet = map[*fusion.Incident]bool{}
+	}
 	for i := range events {
 		o := events[i].Observation
 		if skip(o) {
@@ -71,29 +96,67 @@ func (d *incidentDesk) fuse(ctx context.Context, events []truce.Event, skip func
 			onErr(o, err)
 			continue
 		}
-		if inc != nil && !seen[inc] {
-			seen[inc] = true
-			changed = append(changed, inc)
+		if inc != nil && !d.pendingSet[inc] {
+			d.pendingSet[inc] = true
+			d.pending = append(d.pending, inc)
 		}
 	}
+	d.pendingSeq = events[len(events)-1].Seq
+	d.pendingEvents += len(events)
+	if len(events) < followChunk || d.pendingEvents >= maxPendingEvents {
+		return d.flushLocked(ctx)
+	}
+	if d.flushTimer == nil {
+		d.flushTimer = time.AfterFunc(flushDelay, func() {
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			if err := d.flushLocked(context.Background()); err != nil && d.onFlushError != nil {
+				d.onFlushError(err)
+			}
+		})
+	}
+	return nil
+}
+
+// flush stores what fusion has changed and not yet stored.
+func (d *incidentDesk) flush(ctx context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.flushLocked(ctx)
+}
+
+func (d *incidentDesk) flushLocked(ctx context.Context) error {
+	if d.flushTimer != nil {
+		d.flushTimer.Stop()
+		d.flushTimer = nil
+	}
+	if d.pendingEvents == 0 && len(d.closed) == 0 {
+		return nil
+	}
+	if d.pendingSet == nil {
+		d.pendingSet = map[*fusion.Incident]bool{}
+	}
 	for _, inc := range d.closed {
-		if !seen[inc] {
-			seen[inc] = true
-			changed = append(changed, inc)
+		if !d.pendingSet[inc] {
+			d.pendingSet[inc] = true
+			d.pending = append(d.pending, inc)
 		}
 	}
 	d.closed = d.closed[:0]
-	out := make([]truce.Incident, 0, len(changed))
-	for _, inc := range changed {
-		// An incident merged away or split since it changed in this batch is stored through
-		// what it became.
+	out := make([]truce.Incident, 0, len(d.pending))
+	for _, inc := range d.pending {
+		// An incident merged away or split since it changed is stored through what it became.
 		if inc.Closed() || d.fuser.Incident(inc.ID) == inc {
 			out = append(out, inc.Truce())
 		}
 	}
-	if err := d.store.PutIncidents(ctx, out, events[len(events)-1].Seq); err != nil {
+	if err := d.store.PutIncidents(ctx, out, d.pendingSeq); err != nil {
+		// Kept pending: the next flush tries again.
 		return err
 	}
+	d.pending = d.pending[:0]
+	clear(d.pendingSet)
+	d.pendingEvents = 0
 	if d.changed != nil && len(out) > 0 {
 		d.changed(out)
 	}
@@ -186,6 +249,11 @@ func (d *incidentDesk) Merge(ctx context.Context, ids []string, actor, reason st
 	if d.fuser == nil {
 		return nil, truce.Errorf(truce.EUNAVAILABLE, "fusion is not running: incidents cannot be merged now")
 	}
+	// The store must hold what the fuser holds before the analyst's decision is checked
+	// against it.
+	if err := d.flushLocked(ctx); err != nil {
+		return nil, err
+	}
 	// Every incident is found before any is changed, so that a missing one changes nothing.
 	for _, id := range distinct {
 		if _, err := d.open(ctx, id); err != nil {
@@ -223,6 +291,9 @@ func (d *incidentDesk) Split(ctx context.Context, id string, members []string, a
 	defer d.mu.Unlock()
 	if d.fuser == nil {
 		return nil, truce.Errorf(truce.EUNAVAILABLE, "fusion is not running: incidents cannot be split now")
+	}
+	if err := d.flushLocked(ctx); err != nil {
+		return nil, err
 	}
 	inc, err := d.open(ctx, id)
 	if err != nil {

@@ -25,7 +25,9 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeSharedTemp()
+	os.Exit(code)
 }
 
 // command returns an exec.Cmd that runs truce with args.

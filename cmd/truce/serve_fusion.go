@@ -3,11 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
 	truce "github.com/truce-project/truce"
 	"github.com/truce-project/truce/fusion"
+	"github.com/truce-project/truce/ingest"
+	"github.com/truce-project/truce/rules"
+	"github.com/truce-project/truce/sqlite"
 )
 
 // fusionSource is the source of the observations the fusion reports: one per incident of fire
@@ -31,56 +35,70 @@ func init() {
 		if !enabled && !env.Demo {
 			return nil, nil
 		}
-		desk := env.Incidents
-		batch := env.Pipe.NewBatcher(100, 500*time.Millisecond, func(err error) { env.Log.Warn("fusion: incident not stored", "err", err) })
-		fuser := fusion.New(env.Judge.Agreement(), env.Judge.Engine(), fusion.Config{
-			Horizon: horizon,
-			OnClose: func(inc *fusion.Incident) {
-				desk.onClose(inc)
-				if o, ok := incidentObservation(inc); ok {
-					batch.Add(&o)
-				}
-			},
-		})
-		desk.setFuser(fuser)
-		restored, err := desk.restoreOpen(env.Ctx)
-		if err != nil {
-			batch.Close()
-			return nil, fmt.Errorf("fusion: open incidents: %w", err)
-		}
-		from, err := env.Store.FusedThrough(env.Ctx)
-		if err != nil {
-			batch.Close()
-			return nil, fmt.Errorf("fusion: %w", err)
-		}
-		if restored > 0 || from > 0 {
-			env.Log.Info("fusion: resuming", "after_seq", from, "open_incidents", restored)
-		}
-		ctx, cancel := context.WithCancel(env.Ctx)
-		done := make(chan struct{})
-		skip := func(o *truce.Observation) bool { return o.Source == fusionSource || o.Kind == "sea.vessel" }
-		notFused := func(o *truce.Observation, err error) {
-			env.Log.Debug("fusion: report not fused", "id", o.ID, "err", err)
-		}
-		go func() {
-			defer close(done)
-			err := env.Pipe.Follow(ctx, env.Store, from, func(events []truce.Event) {
-				// Storing is not cut short by the server stopping: what was fused is stored.
-				if err := desk.fuse(context.Background(), events, skip, notFused); err != nil {
-					env.Log.Error("fusion: incidents not stored", "err", err)
-				}
-			})
-			if err != nil {
-				env.Log.Error("fusion: stopped following the store", "err", err)
-			}
-		}()
-		return func() {
-			cancel()
-			<-done
-			// Open incidents stay open: they are stored, and taken up again on the next start.
-			batch.Close()
-		}, nil
+		return startFusion(env.Ctx, env.Log, env.Judge, env.Pipe, env.Store, env.Incidents, horizon)
 	})
+}
+
+// startFusion runs the server's fusion on pipe and store, keeping desk's incidents, until the
+// returned stop is called.
+func startFusion(ctx context.Context, log *slog.Logger, judge *rules.Judge, pipe *ingest.Pipeline, store *sqlite.DB, desk *incidentDesk, horizon time.Duration) (func(), error) {
+	batch := pipe.NewBatcher(100, 500*time.Millisecond, func(err error) { log.Warn("fusion: incident not stored", "err", err) })
+	fuser := fusion.New(judge.Agreement(), judge.Engine(), fusion.Config{
+		Horizon: horizon,
+		OnClose: func(inc *fusion.Incident) {
+			desk.onClose(inc)
+			if o, ok := incidentObservation(inc); ok {
+				batch.Add(&o)
+			}
+		},
+	})
+	desk.setFuser(fuser)
+	desk.onFlushError = func(err error) { log.Error("fusion: incidents not stored", "err", err) }
+	restored, err := desk.restoreOpen(ctx)
+	if err != nil {
+		batch.Close()
+		return nil, fmt.Errorf("fusion: open incidents: %w", err)
+	}
+	from, err := store.FusedThrough(ctx)
+	if err != nil {
+		batch.Close()
+		return nil, fmt.Errorf("fusion: %w", err)
+	}
+	if restored > 0 || from > 0 {
+		log.Info("fusion: resuming", "after_seq", from, "open_incidents", restored)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	notFused := func(o *truce.Observation, err error) {
+		log.Debug("fusion: report not fused", "id", o.ID, "err", err)
+	}
+	go func() {
+		defer close(done)
+		err := pipe.Follow(ctx, store, from, func(events []truce.Event) {
+			// Storing is not cut short by the server stopping: what was fused is stored.
+			if err := desk.fuse(context.Background(), events, notFusedHere, notFused); err != nil {
+				log.Error("fusion: incidents not stored", "err", err)
+			}
+		})
+		if err != nil {
+			log.Error("fusion: stopped following the store", "err", err)
+		}
+		if err := desk.flush(context.Background()); err != nil {
+			log.Error("fusion: incidents not stored", "err", err)
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+		// Open incidents stay open: they are stored, and taken up again on the next start.
+		batch.Close()
+	}, nil
+}
+
+// notFusedHere says which stored reports the server's fusion leaves alone: its own reports of
+// located fire, and vessels' positions, which are tracks for package maritime.
+func notFusedHere(o *truce.Observation) bool {
+	return o.Source == fusionSource || o.Kind == "sea.vessel"
 }
 
 // incidentObservation is the report of a closed incident of fire whose origin was located by

@@ -151,7 +151,8 @@ type IncidentStore interface {
 	// their ids (members are moved from incident to incident as needed), and records that
 	// fusion has read the events up to fusedThrough (FusedThrough), in one transaction. An
 	// incident whose content is unchanged keeps its version; a changed one's version goes up
-	// by one, and Updated is set. Errors: EINVALID for an incident without id or members.
+	// by one, and Updated is set. The Version and Updated of each incident given are set to
+	// what is stored. Errors: EINVALID for an incident without id or members.
 	PutIncidents(ctx context.Context, incidents []Incident, fusedThrough int64) error
 
 	// FusedThrough is the sequence number of the last event fusion has read, where it resumes

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -13,8 +14,9 @@ import (
 
 // getEvents streams server-sent events: "finding" for each new finding the caller may see and
 // "observation" for each new observation (analysts and admins only); "review" for each review
-// decision the caller may hear of (see reviewVisible) and "notice" for each notice of the
-// liaison channel (a liaison hears its party's, an observer the public ones). Events of one stored
+// decision the caller may hear of (see reviewVisible), "notice" for each notice of the
+// liaison channel (a liaison hears its party's, an observer the public ones), and "incident"
+// for each change of an incident the caller may see (see PublishIncidents). Events of one stored
 // observation go out together and the last carries the id "seq"; a client that reconnects with
 // Last-Event-ID (or ?last_event_id=) resumes after it, from the store, so nothing is missed. A
 // client that gives no id starts with what arrives next.
@@ -64,6 +66,8 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request, tok *truce.To
 	defer s.reviews.unsubscribe(reviews)
 	notices := s.notices.subscribe()
 	defer s.notices.unsubscribe(notices)
+	incidents := s.incidents.subscribe()
+	defer s.incidents.unsubscribe(incidents)
 	go func() {
 		for {
 			var name string
@@ -82,6 +86,13 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request, tok *truce.To
 					continue
 				}
 				name, v = "notice", &n
+			case inc := <-incidents:
+				if !incidentVisible(&inc, tok) {
+					continue
+				}
+				inc.Members = slices.Clone(inc.Members)
+				redactIncident(&inc, tok)
+				name, v = "incident", &inc
 			}
 			mu.Lock()
 			if ended {

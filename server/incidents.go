@@ -195,3 +195,13 @@ func (s *Server) postSplit(w http.ResponseWriter, r *http.Request, tok *truce.To
 	s.audit(r, tok, "incident split "+r.PathValue("id"), "allowed", inc.ID)
 	writeJSON(w, http.StatusOK, inc)
 }
+
+// PublishIncidents tells the open event streams that these incidents changed, as "incident"
+// events, each as GET /api/v1/incidents/{id} would show it to the stream's caller. Like review
+// events they carry no event id and are not replayed on reconnecting; a stream whose buffer is
+// full misses some rather than hold up fusion.
+func (s *Server) PublishIncidents(incs []truce.Incident) {
+	for i := range incs {
+		s.incidents.publish(incs[i])
+	}
+}

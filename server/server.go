@@ -58,6 +58,7 @@ type Server struct {
 	streams   atomic.Int64
 	reviews   *reviewHub
 	notices   *hub[truce.Notice]
+	incidents *hub[truce.Incident]
 	notifiers notifiers
 }
 
@@ -79,7 +80,8 @@ func New(s truce.Store, p *ingest.Pipeline, opt Options) *Server {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	srv := &Server{store: s, pipeline: p, opt: opt, mux: http.NewServeMux(), started: time.Now(), reviews: newReviewHub(), notices: newHub[truce.Notice]()}
+	srv := &Server{store: s, pipeline: p, opt: opt, mux: http.NewServeMux(), started: time.Now(), reviews: newReviewHub(), notices: newHub[truce.Notice](),
+		incidents: newHub[truce.Incident]()}
 	// Notices made before this server started are not handed on again (see pumpNotices).
 	srv.notifiers.last, _ = s.LastNotice(context.Background())
 	reg := p.Stats().Registry

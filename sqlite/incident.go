@@ -96,7 +96,7 @@ func prepareIncidentStmts(ctx context.Context, tx *sql.Tx) (*incidentStmts, erro
 		stmt **sql.Stmt
 		sql  string
 	}{
-		{&st.read, `SELECT digest, open, members, members_digest FROM incidents WHERE id = ?`},
+		{&st.read, `SELECT digest, open, members, members_digest, version, updated FROM incidents WHERE id = ?`},
 		{&st.insert, `INSERT INTO incidents (id, kind, start_time, end_time, lat, lon, party, open, version, updated, digest, body, members, members_digest)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`},
 		{&st.update, `UPDATE incidents SET kind = ?, start_time = ?, end_time = ?, lat = ?, lon = ?, party = ?, open = ?,
@@ -133,11 +133,12 @@ func (db *DB) putIncident(ctx context.Context, tx *sql.Tx, st *incidentStmts, in
 		return false, err
 	}
 	var (
-		oldDigest, oldKeys []byte
-		oldOpen            bool
-		oldMembers         int
+		oldDigest, oldKeys  []byte
+		oldOpen             bool
+		oldMembers          int
+		oldVersion, updated int64
 	)
-	err := st.read.QueryRowContext(ctx, inc.ID).Scan(&oldDigest, &oldOpen, &oldMembers, &oldKeys)
+	err := st.read.QueryRowContext(ctx, inc.ID).Scan(&oldDigest, &oldOpen, &oldMembers, &oldKeys, &oldVersion, &updated)
 	exists := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return false, internal(err, "incident %s", inc.ID)
@@ -148,8 +149,10 @@ func (db *DB) putIncident(ctx context.Context, tx *sql.Tx, st *incidentStmts, in
 	}
 	keys := keysDigest(inc, len(inc.Members))
 	digest := incidentDigest(body, keys)
+	inc.Version, inc.Updated = oldVersion+1, time.Unix(0, now).UTC()
 	if exists && bytes.Equal(digest, oldDigest) {
 		if oldOpen == inc.Open {
+			inc.Version, inc.Updated = oldVersion, time.Unix(0, updated).UTC()
 			return false, nil
 		}
 		// Closed (or taken up again) and nothing else: the one column.

@@ -100,9 +100,14 @@ func TestIncidentRoundTripWithMembersAndTheirFindings(t *testing.T) {
 		t.Errorf("after a member joined: version %d, %d members, end %v", got.Version, len(got.Members), got.End)
 	}
 	a.Open = false
-	putIncidents(t, db, 7, a)
-	if got := getIncident(t, db, "incident-a"); got.Version != 3 || got.Open {
-		t.Errorf("after closing: version %d, open %v", got.Version, got.Open)
+	given := []truce.Incident{a}
+	putIncidents(t, db, 7, given...)
+	if got := getIncident(t, db, "incident-a"); got.Version != 3 || got.Open || given[0].Version != 3 || !given[0].Updated.Equal(got.Updated) {
+		t.Errorf("after closing: version %d, open %v; the incident given has version %d", got.Version, got.Open, given[0].Version)
+	}
+	putIncidents(t, db, 7, given...)
+	if given[0].Version != 3 {
+		t.Errorf("an unchanged incident given back version %d, want 3", given[0].Version)
 	}
 	// FusedThrough never goes back.
 	putIncidents(t, db, 3)

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -237,13 +239,29 @@ func TestServeKeepsIncidentsThatAnalystsMergeAndSplit(t *testing.T) {
 		t.Errorf("a liaison asking for the history: %d, want 403", status)
 	}
 
-	// A fourth sensor's report of burst B joins the incident split off.
+	// A fourth sensor's report of burst B joins the incident split off, and Party East's
+	// liaison hears of it on the event stream, without sources; Party West's hears nothing.
+	eastEvents, westEvents := incidentEvents(t, server.url, east), incidentEvents(t, server.url, west)
+	time.Sleep(200 * time.Millisecond) // the streams have started
 	body.Reset()
 	bearingReports(&body, "b", originB, fired.Add(10*time.Minute), sensorsB[:4]...)
 	post(strings.Join(strings.SplitAfter(body.String(), "\n")[3:], ""))
 	c.waitIncidents(analyst, func(l []truce.Incident) bool {
 		return len(l) == 2 && len(l[1].Members) == 4 && l[1].ID == b.ID
 	})
+	select {
+	case inc := <-eastEvents:
+		if inc.ID != b.ID || len(inc.Members) != 4 || inc.Members[3].Source != "" || inc.Members[3].Lat != 0 || inc.Version < 2 {
+			t.Errorf("the incident event Party East's liaison got: %+v", inc)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("no incident event for Party East's liaison within 5 s")
+	}
+	select {
+	case inc := <-westEvents:
+		t.Errorf("Party West's liaison heard of %+v", inc)
+	case <-time.After(300 * time.Millisecond):
+	}
 
 	// Stopped and started again, the server serves the same incidents, and fusion takes them
 	// up where it left them: a fifth report of burst B joins B.
@@ -262,4 +280,43 @@ func TestServeKeepsIncidentsThatAnalystsMergeAndSplit(t *testing.T) {
 		return len(l) == 2 && len(l[1].Members) == 5 && l[1].ID == b.ID && len(l[0].Members) == 3
 	})
 	server.stop(t)
+}
+
+// incidentEvents reads the event stream of token until the test ends and hands over the
+// incidents of its "incident" events.
+func incidentEvents(t *testing.T, url, token string) <-chan truce.Incident {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", url+"/api/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		cancel()
+		t.Fatalf("events: %v %v", err, res)
+	}
+	t.Cleanup(func() { cancel(); res.Body.Close() })
+	ch := make(chan truce.Incident, 16)
+	go func() {
+		sc := bufio.NewScanner(res.Body)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		name := ""
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "event: "):
+				name = line[7:]
+			case strings.HasPrefix(line, "data: ") && name == "incident":
+				var inc truce.Incident
+				if json.Unmarshal([]byte(line[6:]), &inc) == nil {
+					select {
+					case ch <- inc:
+					default:
+					}
+				}
+			case line == "":
+				name = ""
+			}
+		}
+	}()
+	return ch
 }

@@ -174,6 +174,7 @@ batches in flight are stored.`,
 			desk := &incidentDesk{store: store}
 			srv := server.New(store, pipe, server.Options{MaxBodyBytes: maxBody, Log: mlog, EvidenceDir: evidence, RequiredApprovals: approvals,
 				Incidents: desk, InspectionDeadline: inspection})
+			desk.changed = srv.PublishIncidents
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				pipe.Close()

@@ -8,8 +8,9 @@ import (
 
 // Acoustic sensing. Sensors stand a few kilometres off the front on alternate sides. A fire
 // event is an explosion (a shell or mortar round striking across the line, heard at the
-// impact up to explosionRangeM away) or a burst (machine-gun fire near the line, heard at the
-// firing position up to burstRangeM away). Each sensor in range hears it with probability
+// impact up to explosionRangeM away, and with Config.Launches its launch too, heard at the
+// firing position up to launchRangeM away) or a burst (machine-gun fire near the line, heard
+// at the firing position up to burstRangeM away). Each sensor in range hears it with probability
 // hearProbability, when the sound reaches it at speedOfSound, and reports a bearing from
 // itself to the sound with its own Gaussian error of 2–5 degrees (standard deviation).
 const (
@@ -22,6 +23,10 @@ const (
 	sensorOffsetMaxM  = 6000
 	sensorMinSigmaDeg = 2
 	sensorMaxSigmaDeg = 5
+	// With Config.Launches: the launch of a round is heard up to launchRangeM away, and it
+	// flies at projectileSpeed on average, so it lands distance / projectileSpeed later.
+	launchRangeM    = 20000
+	projectileSpeed = 400.0 // metres a second
 )
 
 // sensor is a fixed acoustic array at a surveyed position.
@@ -88,24 +93,67 @@ func (r *run) fireEvent() {
 		dist   float64
 		azi    float64
 	}
-	var heard []report
-	for i := range r.sensors {
-		sn := &r.sensors[i]
-		d, azi := inverse(sn.lat, sn.lon, e.HeardLat, e.HeardLon)
-		if d > rangeM || r.rng.Float64() >= hearProbability {
-			continue
+	// listen returns the sensors within rangeM of lat, lon that hear a sound made there at
+	// time at, and false if one would hear it after the scenario ends.
+	listen := func(lat, lon, rangeM float64, at int64) ([]report, bool) {
+		var heard []report
+		for i := range r.sensors {
+			sn := &r.sensors[i]
+			d, azi := inverse(sn.lat, sn.lon, lat, lon)
+			if d > rangeM || r.rng.Float64() >= hearProbability {
+				continue
+			}
+			arrives := at + int64(d/speedOfSound*float64(time.Second))
+			if arrives >= r.end {
+				return nil, false
+			}
+			heard = append(heard, report{i, arrives, d, azi})
 		}
-		at := r.now + int64(d/speedOfSound*float64(time.Second))
-		if at >= r.end {
+		return heard, true
+	}
+	// Without launches the event happens now, where it is heard; with them, the round is
+	// fired now and lands a flight later.
+	var launches []report
+	exploded := r.now
+	if r.s.cfg.Launches && e.Kind == "fire.explosion" {
+		flight, _ := inverse(e.OriginLat, e.OriginLon, e.ImpactLat, e.ImpactLon)
+		exploded = r.now + int64(flight/projectileSpeed*float64(time.Second))
+		e.Launched, e.Time = r.timeAt(r.now), r.timeAt(exploded)
+		var ok bool
+		if launches, ok = listen(e.OriginLat, e.OriginLon, launchRangeM, r.now); !ok {
 			return
 		}
-		heard = append(heard, report{i, at, d, azi})
 	}
-	if len(heard) == 0 {
+	heard, ok := listen(e.HeardLat, e.HeardLon, rangeM, exploded)
+	if !ok || len(heard)+len(launches) == 0 {
 		return
 	}
 	r.events++
 	e.ID = seqID("event", r.events)
+	for _, h := range launches {
+		sn := &r.sensors[h.sensor]
+		sn.seq++
+		o := &truce.Observation{
+			ID:     seqID(sn.id, sn.seq),
+			Source: sn.id,
+			Time:   r.timeAt(h.at),
+			Kind:   "fire.projectile",
+			Lat:    sn.lat,
+			Lon:    sn.lon,
+			CEm:    5,
+			Attrs: map[string]any{
+				"bearing_deg":    round1(normDeg(h.azi + r.rng.NormFloat64()*sn.sigma)),
+				"bearing_sd_deg": sn.sigma,
+				"sensor":         sn.id,
+				"range_class":    rangeClass(h.dist),
+				"weapon":         e.Weapon,
+			},
+		}
+		rules, _ := r.judged(o)
+		e.Launches = append(e.Launches, o.ID)
+		r.emit(o, Label{ID: o.ID, Source: o.Source, Generator: GenAcoustic, Violation: len(rules) > 0,
+			Rules: rules, Event: e, EventID: e.ID})
+	}
 	for _, h := range heard {
 		sn := &r.sensors[h.sensor]
 		sn.seq++

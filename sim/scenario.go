@@ -56,6 +56,12 @@ type Config struct {
 	// local time): a day at the default holds about 50. Zero means
 	// DefaultViolationsPerHour; a negative value injects none.
 	ViolationsPerHour float64
+	// Launches makes the acoustic sensors report the launch of artillery, mortar and rocket
+	// fire as well as its impact, as counter-battery arrays do: each sensor within
+	// launchRangeM of the firing position that hears it reports a bearing to it (kind
+	// fire.projectile) at the time the sound of the launch arrives, and the round lands a
+	// flight time later. Off by default, so that a seed's day stays what it was.
+	Launches bool
 	// Patrols, Sensors and Ships (merchant ships on each corridor route) count the actors;
 	// zero means the default (for sensors, one every DefaultSensorSpacingKm of the front) and
 	// a negative count means none.

@@ -77,6 +77,10 @@ type Event struct {
 	HeardLat float64  `json:"heard_lat"`
 	HeardLon float64  `json:"heard_lon"`
 	Reports  []string `json:"reports"`
+	// Launched is when the round was fired and Launches the sensors' reports of the launch
+	// (Config.Launches), a bearing to the origin each; Time is then when it landed.
+	Launched time.Time `json:"launched,omitzero"`
+	Launches []string  `json:"launches,omitempty"`
 }
 
 // Truth is the ground truth of a scenario: every observation's label in output order, and the

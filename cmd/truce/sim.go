@@ -109,5 +109,6 @@ proportion (--rate 20 gives about 107,000).`,
 	f.IntVar(&cfg.Patrols, "patrols", sim.DefaultPatrols, "mission patrols")
 	f.IntVar(&cfg.Sensors, "sensors", 0, "acoustic sensors; 0 for one every 20 km of the front")
 	f.IntVar(&cfg.Ships, "ships", sim.DefaultShips, "merchant ships on each corridor route")
+	f.BoolVar(&cfg.Launches, "launches", false, "acoustic sensors also report the launch of artillery, mortar and rocket fire (fire.projectile, a bearing to the firing position), as counter-battery arrays do")
 	return cmd
 }

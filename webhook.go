@@ -78,7 +78,9 @@ type WebhookStore interface {
 	// DeliveryDone marks a delivery made at time at.
 	DeliveryDone(ctx context.Context, id string, at time.Time) error
 
-	// DeliveryFailed counts a failed attempt and makes the delivery due again at retry.
+	// DeliveryFailed counts a failed attempt and makes the delivery due again at retry, with
+	// the webhook's other pending deliveries that were due before then: a receiver that
+	// fails is not tried again, for anything, until retry. Errors: ENOTFOUND.
 	DeliveryFailed(ctx context.Context, id, reason string, retry time.Time) error
 
 	// NextDelivery is when the earliest pending delivery is due, zero when none is pending.

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/truce-project/truce"
@@ -111,11 +112,23 @@ func (db *DB) DeliveryDone(ctx context.Context, id string, at time.Time) error {
 	return internal(err, "delivery %s done", id)
 }
 
-// DeliveryFailed counts a failed attempt and makes the delivery due again at retry; see
-// truce.WebhookStore.
+// DeliveryFailed counts a failed attempt and makes the delivery, and every other pending
+// delivery to the same webhook due before retry, due at retry; see truce.WebhookStore.
 func (db *DB) DeliveryFailed(ctx context.Context, id, reason string, retry time.Time) error {
-	_, err := db.write.ExecContext(ctx, `UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = ?, due = ? WHERE id = ?`, reason, retry.UnixNano(), id)
-	return internal(err, "delivery %s failed", id)
+	return db.Update(ctx, func(tx *sql.Tx) error {
+		var webhook string
+		err := tx.QueryRowContext(ctx, `UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = ?, due = ? WHERE id = ? RETURNING webhook`,
+			reason, retry.UnixNano(), id).Scan(&webhook)
+		if errors.Is(err, sql.ErrNoRows) {
+			return truce.Errorf(truce.ENOTFOUND, "no delivery %q", id)
+		}
+		if err != nil {
+			return internal(err, "delivery %s failed", id)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE webhook_deliveries SET due = ? WHERE webhook = ? AND delivered IS NULL AND due < ?`,
+			retry.UnixNano(), webhook, retry.UnixNano())
+		return internal(err, "delivery %s failed: the webhook's others", id)
+	})
 }
 
 // NextDelivery is when the earliest pending delivery to a live webhook is due; see

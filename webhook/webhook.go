@@ -100,8 +100,7 @@ type Dispatcher struct {
 	wake  chan struct{}
 
 	mu      sync.Mutex
-	busy    map[string]bool      // webhooks with a goroutine delivering
-	blocked map[string]time.Time // webhooks whose last attempt failed, until their retry
+	busy    map[string]bool // webhooks with a goroutine delivering
 	workers sync.WaitGroup
 }
 
@@ -128,7 +127,7 @@ func New(store truce.WebhookStore, opt Options) *Dispatcher {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Dispatcher{store: store, opt: opt, wake: make(chan struct{}, 1), busy: map[string]bool{}, blocked: map[string]time.Time{}}
+	return &Dispatcher{store: store, opt: opt, wake: make(chan struct{}, 1), busy: map[string]bool{}}
 }
 
 // Notify wakes the dispatcher: the notice's deliveries are already in the outbox.
@@ -158,8 +157,9 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	}
 }
 
-// round starts a goroutine for each webhook with deliveries due that is neither delivering
-// nor waiting to retry, and returns how long to sleep before the next look.
+// round starts a goroutine for each webhook with deliveries due that has none delivering, and
+// returns how long to sleep before the next look. A webhook waiting to retry has nothing due
+// (see truce.WebhookStore.DeliveryFailed), so it holds up no other.
 func (d *Dispatcher) round(ctx context.Context) time.Duration {
 	now := d.opt.Now()
 	wait := d.opt.Poll
@@ -183,11 +183,6 @@ func (d *Dispatcher) round(ctx context.Context) time.Duration {
 		if d.busy[w] {
 			continue
 		}
-		if until, ok := d.blocked[w]; ok && now.Before(until) {
-			wait = min(wait, until.Sub(now))
-			continue
-		}
-		delete(d.blocked, w)
 		d.busy[w] = true
 		d.workers.Add(1)
 		go d.deliverAll(ctx, w, byHook[w])
@@ -203,7 +198,6 @@ func (d *Dispatcher) round(ctx context.Context) time.Duration {
 // which is retried after a backoff (and the ones after it with it).
 func (d *Dispatcher) deliverAll(ctx context.Context, webhook string, list []truce.Delivery) {
 	defer d.workers.Done()
-	var blockedUntil time.Time
 	for i := range list {
 		dl := &list[i]
 		err := d.deliver(ctx, dl)
@@ -222,14 +216,10 @@ func (d *Dispatcher) deliverAll(ctx context.Context, webhook string, list []truc
 		if err := d.store.DeliveryFailed(ctx, dl.ID, err.Error(), retry); err != nil {
 			d.opt.Log.Error("webhooks: mark failed", "delivery", dl.ID, "err", err)
 		}
-		blockedUntil = retry
 		break
 	}
 	d.mu.Lock()
 	delete(d.busy, webhook)
-	if !blockedUntil.IsZero() {
-		d.blocked[webhook] = blockedUntil
-	}
 	d.mu.Unlock()
 	d.poke()
 }

@@ -238,20 +238,22 @@ func TestAReceiverWithTheWrongSecretRefusesTheDelivery(t *testing.T) {
 	}
 }
 
-// TestAFailingReceiverGetsTheDeliveryWhenItRecovers has the receiver fail three times: the
-// delivery is retried with backoff and arrives once, with the same delivery id.
+// TestAFailingReceiverGetsTheDeliveryWhenItRecovers has a guarantor's receiver fail three
+// times: the deliveries are retried with backoff, the second waiting for the first, and arrive
+// once each, in the order of their notices.
 func TestAFailingReceiverGetsTheDeliveryWhenItRecovers(t *testing.T) {
-	db, ids := withFindings(t, filepath.Join(t.TempDir(), "truce.db"), "east")
+	db, ids := withFindings(t, filepath.Join(t.TempDir(), "truce.db"), "east", "west")
 	defer db.Close()
-	r := newReceiver(t, "east-secret-0123456789")
+	r := newReceiver(t, "guarantor-secret-0123456789")
 	r.fail.Store(3)
-	register(t, db, r.srv.URL, "east", r.secret)
+	register(t, db, r.srv.URL, "", r.secret)
 	d := webhook.New(db, webhook.Options{MinBackoff: 20 * time.Millisecond, Poll: time.Hour})
 	run(t, d)
 	start := time.Now()
 	verify(t, db, ids["east"])
+	verify(t, db, ids["west"])
 	d.Notify(context.Background(), truce.Notice{})
-	waitFor(t, "the delivery after the receiver recovers", func() bool { return len(r.received()) == 1 })
+	waitFor(t, "the deliveries after the receiver recovers", func() bool { return len(r.received()) == 2 })
 	// Three failures wait 20, 40 and 80 ms before the next attempt.
 	if took := time.Since(start); took < 140*time.Millisecond {
 		t.Errorf("delivered after %s: the retries did not back off", took)
@@ -259,12 +261,12 @@ func TestAFailingReceiverGetsTheDeliveryWhenItRecovers(t *testing.T) {
 	r.mu.Lock()
 	attempts := r.attempts
 	r.mu.Unlock()
-	if attempts != 4 {
-		t.Errorf("%d attempts, want 4 (three failures, then the delivery)", attempts)
+	if attempts != 5 {
+		t.Errorf("%d attempts, want 5 (three failures of the first, then each delivered)", attempts)
 	}
 	time.Sleep(100 * time.Millisecond)
-	if got := r.received(); len(got) != 1 || got[0].FindingID != ids["east"] {
-		t.Errorf("received %+v", got)
+	if got := r.received(); len(got) != 2 || got[0].FindingID != ids["east"] || got[1].FindingID != ids["west"] {
+		t.Errorf("received %+v, want east's notice then west's", got)
 	}
 }
 

@@ -1,8 +1,10 @@
 package server_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -278,3 +280,80 @@ func TestTheLiaisonChannelFromResponseToClosure(t *testing.T) {
 }
 
 func jsonInt(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// listenNotices opens the event stream with token and passes on the notices it carries.
+func (m *mission) listenNotices(token string) <-chan truce.Notice {
+	m.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", m.url+"/api/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		m.t.Fatalf("events: %v", err)
+	}
+	m.t.Cleanup(func() { cancel(); res.Body.Close() })
+	out := make(chan truce.Notice, 16)
+	go func() {
+		sc := bufio.NewScanner(res.Body)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		name := ""
+		for sc.Scan() {
+			line := sc.Text()
+			if strings.HasPrefix(line, "event: ") {
+				name = line[7:]
+			}
+			if strings.HasPrefix(line, "data: ") && name == "notice" {
+				var n truce.Notice
+				json.Unmarshal([]byte(line[6:]), &n)
+				out <- n
+			}
+		}
+	}()
+	return out
+}
+
+// TestLiaisonsHearTheirPartysNoticesOnTheEventStream: the notices of the channel reach the
+// event streams of the party's liaisons and the mission, and not the other party's; public
+// ones reach observers.
+func TestLiaisonsHearTheirPartysNoticesOnTheEventStream(t *testing.T) {
+	m := newMission(t, server.Options{RequiredApprovals: 1, KeepAlive: 100 * time.Millisecond}, ingest.Options{})
+	m.post("application/x-ndjson", good)
+	east := m.findingsByParty()["east"].ID
+	eastLiaison := m.tokens[truce.RoleLiaison]
+	streams := map[string]<-chan truce.Notice{
+		"east":     m.listenNotices(eastLiaison),
+		"west":     m.listenNotices(m.liaisonOf("west")),
+		"analyst":  m.listenNotices(m.tokens[truce.RoleAnalyst]),
+		"observer": m.listenNotices(m.tokens[truce.RoleObserver]),
+	}
+	time.Sleep(100 * time.Millisecond)
+	m.review(east, `{"action": "verify", "reason": "seen"}`)
+	if status, _, data := m.respond(eastLiaison, east, `{"action": "contest", "statement": "not ours"}`); status != 201 {
+		t.Fatalf("contest: %d %s", status, data)
+	}
+	heard := func(ch <-chan truce.Notice) string {
+		var kinds []string
+		for {
+			select {
+			case n := <-ch:
+				if n.Finding != nil && n.Finding.Source != "" {
+					t.Errorf("a notice on the stream carries the source")
+				}
+				kinds = append(kinds, n.Kind)
+			case <-time.After(time.Second):
+				return strings.Join(kinds, " ")
+			}
+		}
+	}
+	want := map[string]string{
+		"east":     truce.NoticeVerified + " " + truce.NoticeResponse,
+		"analyst":  truce.NoticeVerified + " " + truce.NoticeResponse,
+		"observer": truce.NoticeVerified,
+		"west":     "",
+	}
+	for name, ch := range streams {
+		if got := heard(ch); got != want[name] {
+			t.Errorf("%s heard %q, want %q", name, got, want[name])
+		}
+	}
+}

@@ -27,6 +27,13 @@ const (
 	// flies at projectileSpeed on average, so it lands distance / projectileSpeed later.
 	launchRangeM    = 20000
 	projectileSpeed = 400.0 // metres a second
+	// Monitors on patrol who hear a launch within monitorLaunchRangeM report the direction
+	// of fire, by ear, with a bearing error of monitorSigmaDeg and the time they heard it to
+	// within monitorTimeSigmaS (standard deviations), with probability monitorHearProbability.
+	monitorLaunchRangeM    = 10000
+	monitorSigmaDeg        = 10
+	monitorTimeSigmaS      = 2
+	monitorHearProbability = 0.7
 )
 
 // sensor is a fixed acoustic array at a surveyed position.
@@ -124,12 +131,59 @@ func (r *run) fireEvent() {
 			return
 		}
 	}
+	// Monitors on shift who hear the launch: where they stand, and when the sound reaches
+	// them.
+	type monitorReport struct {
+		p        *patrol
+		lat, lon float64
+		at       int64
+		azi      float64
+	}
+	var monitors []monitorReport
+	if launches != nil || (r.s.cfg.Launches && e.Kind == "fire.explosion") {
+		if on, _ := r.onShift(r.now); on {
+			for _, p := range r.patrols {
+				plat, plon, _ := p.position(r, r.now)
+				d, azi := inverse(plat, plon, e.OriginLat, e.OriginLon)
+				if d > monitorLaunchRangeM || r.rng.Float64() >= monitorHearProbability {
+					continue
+				}
+				at := r.now + int64((d/speedOfSound+r.rng.NormFloat64()*monitorTimeSigmaS)*float64(time.Second))
+				if at >= r.end {
+					return
+				}
+				monitors = append(monitors, monitorReport{p, plat, plon, max(at, r.now), azi})
+			}
+		}
+	}
 	heard, ok := listen(e.HeardLat, e.HeardLon, rangeM, exploded)
-	if !ok || len(heard)+len(launches) == 0 {
+	if !ok || len(heard)+len(launches)+len(monitors) == 0 {
 		return
 	}
 	r.events++
 	e.ID = seqID("event", r.events)
+	for _, m := range monitors {
+		m.p.seq++
+		o := &truce.Observation{
+			ID:     seqID(m.p.id, m.p.seq),
+			Source: m.p.id,
+			Time:   r.timeAt(m.at),
+			Kind:   "fire.projectile",
+			Lat:    round6(m.lat),
+			Lon:    round6(m.lon),
+			CEm:    10,
+			Attrs: map[string]any{
+				"bearing_deg":    round1(normDeg(m.azi + r.rng.NormFloat64()*monitorSigmaDeg)),
+				"bearing_sd_deg": float64(monitorSigmaDeg),
+				"time_sd_s":      float64(monitorTimeSigmaS),
+				"note":           "outgoing fire heard",
+			},
+		}
+		rules, _ := r.judged(o)
+		e.Launches = append(e.Launches, o.ID)
+		r.emit(o, Label{ID: o.ID, Source: o.Source, Generator: GenPatrol, Violation: len(rules) > 0,
+			Rules: rules, Event: e, EventID: e.ID})
+	}
 	for _, h := range launches {
 		sn := &r.sensors[h.sensor]
 		sn.seq++

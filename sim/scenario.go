@@ -60,7 +60,10 @@ type Config struct {
 	// fire as well as its impact, as counter-battery arrays do: each sensor within
 	// launchRangeM of the firing position that hears it reports a bearing to it (kind
 	// fire.projectile) at the time the sound of the launch arrives, and the round lands a
-	// flight time later. Off by default, so that a seed's day stays what it was.
+	// flight time later; and monitors on patrol within monitorLaunchRangeM who hear it
+	// report the direction of fire by ear (a bearing with a standard deviation of 10°, and
+	// the time they heard it to within 2 s, attrs.time_sd_s). Off by default, so that a
+	// seed's day stays what it was.
 	Launches bool
 	// Patrols, Sensors and Ships (merchant ships on each corridor route) count the actors;
 	// zero means the default (for sensors, one every DefaultSensorSpacingKm of the front) and

@@ -202,7 +202,8 @@ func readRevocations(dir string) (map[string]Revocation, error) {
 }
 
 // Revocations is the set of revoked client certificates of a data folder, as the server
-// holds it: read once, and read again by Reload when the file has changed.
+// holds it: read once, and read again by Reload when the file has changed; a revocation once
+// read is kept until the server restarts.
 type Revocations struct {
 	path string
 
@@ -241,13 +242,19 @@ func (r *Revocations) Reload() (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	m := make(map[string]Revocation, len(list))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	// Revocations read are kept even if the file no longer holds them: the file is only
+	// appended to, and one caught half rewritten by an editor must not let a revoked device
+	// back in. Lifting a revocation takes removing its line and restarting the server.
+	m := make(map[string]Revocation, len(r.serials)+len(list))
+	for k, x := range r.serials {
+		m[k] = x
+	}
 	for _, x := range list {
 		m[x.Serial] = x
 	}
-	r.mu.Lock()
 	r.serials, r.size, r.mod = m, fi.Size(), fi.ModTime()
-	r.mu.Unlock()
 	return true, nil
 }
 

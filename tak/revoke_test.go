@@ -3,6 +3,8 @@ package tak
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -124,4 +126,52 @@ func TestRevokeErrors(t *testing.T) {
 	if _, ok := revs.Revoked(cc.Cert); !ok {
 		t.Error("carol's certificate is not in the revocations read back")
 	}
+}
+
+// TestBrokenRevocationFileKeepsWhatWasRead: a line that does not decode leaves the server
+// with the revocations it had, logged once however often it polls, and a device already
+// revoked stays refused, even when the file is emptied; once the file is mended the new
+// revocations apply.
+func TestBrokenRevocationFileKeepsWhatWasRead(t *testing.T) {
+	h := newHarness(t, Options{})
+	daveConf := h.tlsConfig(t, "dave", truce.RoleMonitor, "")
+	erinConf := h.tlsConfig(t, "erin", truce.RoleMonitor, "")
+	if _, err := Revoke(h.dir, "dave"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // polled every 20 ms
+	path := filepath.Join(h.dir, RevokedFile)
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, append(append([]byte{}, good...), "{not json\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.logs.waitFor(t, "reading revoked certificates")
+	time.Sleep(200 * time.Millisecond) // ten polls
+	if n := strings.Count(h.logs.String(), "reading revoked certificates"); n != 1 {
+		t.Errorf("the broken file was logged %d times, want once", n)
+	}
+	if !handshakeRefused(t, h, daveConf) {
+		t.Error("a certificate revoked before the file broke was accepted")
+	}
+	// Emptied, as an editor rewriting it might leave it for a moment: dave stays revoked.
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if !handshakeRefused(t, h, daveConf) {
+		t.Error("a revoked certificate was accepted once the file was emptied")
+	}
+	erin := dialTLS(t, h, erinConf)
+	erin.ping()
+	if err := os.WriteFile(path, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.logs.waitFor(t, "revoked certificates read again")
+	if _, err := Revoke(h.dir, "erin"); err != nil {
+		t.Fatal(err)
+	}
+	erin.expectClosed()
 }

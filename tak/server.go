@@ -297,6 +297,7 @@ func (s *Server) pollRevocations() {
 	}
 	t := time.NewTicker(s.opt.RevocationPoll)
 	defer t.Stop()
+	var failed string // the last error logged, so that a broken file is not logged every poll
 	for {
 		select {
 		case <-s.ctx.Done():
@@ -305,8 +306,15 @@ func (s *Server) pollRevocations() {
 		}
 		changed, err := r.Reload()
 		if err != nil {
-			s.log.Error("tak: reading revoked certificates; keeping those already read", "err", err)
+			if err.Error() != failed {
+				failed = err.Error()
+				s.log.Error("tak: reading revoked certificates; keeping those already read", "err", err)
+			}
 			continue
+		}
+		if failed != "" {
+			failed = ""
+			s.log.Info("tak: revoked certificates read again")
 		}
 		if changed {
 			s.DisconnectRevoked()

@@ -25,6 +25,9 @@ const (
 	KindResponse = "response"
 	// KindIncident is an analyst's merge or split of incidents (body: truce.IncidentAction).
 	KindIncident = "incident"
+	// KindReport is a report the mission published: its kind, name, version and who published
+	// it, with the SHA-256 of its JSON and of its HTML as evidence.
+	KindReport = "report"
 )
 
 // Record is one entry of the log: something the mission accepted or decided, at Time.

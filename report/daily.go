@@ -356,23 +356,9 @@ func (g *Generator) Daily(ctx context.Context, date string) (*Daily, error) {
 	slices.SortFunc(d.Damage, func(a, b EquipmentDamage) int { return byTime(a.Time, b.Time, a.Observation, b.Observation) })
 	d.Summary.Restrictions, d.Summary.Damage = len(d.Movement), len(d.Damage)
 
-	for _, f := range verified {
-		e := AnnexEntry{
-			Finding: f.ID, Time: f.Time, Local: g.local(f.Time), Lat: f.Lat, Lon: f.Lon,
-			Zone: f.Zone, Kind: f.Kind, Rule: f.Rule, Article: f.Article, Severity: f.Severity, Status: f.Status,
-			Party: f.Party, Explanation: f.Explanation,
-		}
-		if f.Zone != "" {
-			e.ZoneName = g.zoneLabel(f.Zone)
-		}
-		if f.Party != "" {
-			e.PartyName = g.partyLabel(f.Party)
-		}
-		if o := attrs[obsKey{f.Source, f.Observation}]; o != nil {
-			e.Weapon, e.CaliberMM = weapon(o.Attrs)
-			e.Direction = direction(o)
-		}
-		d.Annex = append(d.Annex, e)
+	for i := range verified {
+		f := &verified[i]
+		d.Annex = append(d.Annex, g.annexEntry(f, attrs[obsKey{f.Source, f.Observation}]))
 	}
 
 	if d.Areas, err = g.areas(ctx, period, verified, loc); err != nil {
@@ -382,6 +368,27 @@ func (g *Generator) Daily(ctx context.Context, date string) (*Daily, error) {
 }
 
 type obsKey struct{ source, id string }
+
+// annexEntry describes a finding, with the weapon and direction of fire its observation o
+// reports (o may be nil).
+func (g *Generator) annexEntry(f *truce.Finding, o *truce.Observation) AnnexEntry {
+	e := AnnexEntry{
+		Finding: f.ID, Time: f.Time, Local: g.local(f.Time), Lat: f.Lat, Lon: f.Lon,
+		Zone: f.Zone, Kind: f.Kind, Rule: f.Rule, Article: f.Article, Severity: f.Severity, Status: f.Status,
+		Party: f.Party, Explanation: f.Explanation,
+	}
+	if f.Zone != "" {
+		e.ZoneName = g.zoneLabel(f.Zone)
+	}
+	if f.Party != "" {
+		e.PartyName = g.partyLabel(f.Party)
+	}
+	if o != nil {
+		e.Weapon, e.CaliberMM = weapon(o.Attrs)
+		e.Direction = direction(o)
+	}
+	return e
+}
 
 // findings lists every finding of the period in the given review state ("" for any).
 func (g *Generator) findings(ctx context.Context, p Period, review string) ([]truce.Finding, error) {

@@ -60,6 +60,10 @@ type Server struct {
 	notices   *hub[truce.Notice]
 	incidents *hub[truce.Incident]
 	notifiers notifiers
+	// reports makes the daily and spot reports; nil (with reportsErr saying why) when the
+	// agreement's time zone cannot be loaded.
+	reports    *report.Generator
+	reportsErr error
 }
 
 // New returns a server over the pipeline and its store. It is not ready (GET /readyz answers
@@ -92,6 +96,7 @@ func New(s truce.Store, p *ingest.Pipeline, opt Options) *Server {
 	srv.notifiers.list = append([]truce.Notifier(nil), opt.Notifiers...)
 	srv.metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	srv.mapSVG = report.NewMap(p.Judge()).SVG(nil, nil)
+	srv.reports, srv.reportsErr = report.New(p.Judge(), s, report.Options{})
 	srv.routes()
 	return srv
 }
@@ -143,6 +148,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/agreement/map.svg", s.allow(readers, s.getMap))
 	s.mux.Handle("GET /api/v1/events", s.allow(readers, s.getEvents))
 	s.logRoutes()
+	s.reportRoutes()
 	s.evidenceRoutes()
 	s.liaisonRoutes()
 	s.webhookRoutes()

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -69,6 +71,7 @@ func openLog(store *sqlite.DB, dataDir, origin, keyFile string) (*missionLog, er
 	store.SetReviewHook(l.appendDecision)
 	store.SetResponseHook(l.appendResponse)
 	store.SetIncidentHook(l.appendIncidentDecision)
+	store.SetPublishHook(l.appendReport)
 	return l, nil
 }
 
@@ -163,6 +166,37 @@ func (l *missionLog) appendResponse(ctx context.Context, tx *sql.Tx, e truce.Res
 		return err
 	}
 	_, err = ledger.Append(ctx, tx, r)
+	return err
+}
+
+// publication is the body of a published report's record: which report, which version, who
+// published it and when, and the SHA-256 of exactly the bytes published (also the record's
+// evidence), so that anyone holding a copy can check it is the one the mission logged.
+type publication struct {
+	Kind       string    `json:"kind"`
+	Name       string    `json:"name"`
+	Version    int       `json:"version"`
+	Published  time.Time `json:"published"`
+	By         string    `json:"by"`
+	JSONSHA256 string    `json:"json_sha256"`
+	HTMLSHA256 string    `json:"html_sha256"`
+}
+
+func newPublication(r *truce.PublishedReport) publication {
+	js, hs := sha256.Sum256(r.JSON), sha256.Sum256(r.HTML)
+	return publication{Kind: r.Kind, Name: r.Name, Version: r.Version, Published: r.Published, By: r.By,
+		JSONSHA256: hex.EncodeToString(js[:]), HTMLSHA256: hex.EncodeToString(hs[:])}
+}
+
+// appendReport logs a report's publication, in the transaction that keeps it.
+func (l *missionLog) appendReport(ctx context.Context, tx *sql.Tx, r *truce.PublishedReport) error {
+	p := newPublication(r)
+	rec, err := ledger.NewRecord(ledger.KindReport, fmt.Sprintf("%s/%s/%d", r.Kind, r.Name, r.Version), r.Published, p,
+		p.JSONSHA256, p.HTMLSHA256)
+	if err != nil {
+		return err
+	}
+	_, err = ledger.Append(ctx, tx, rec)
 	return err
 }
 

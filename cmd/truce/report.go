@@ -12,7 +12,7 @@ import (
 
 	truce "github.com/truce-project/truce"
 	"github.com/truce-project/truce/agreement"
-	"github.com/truce-project/truce/report"
+	reports "github.com/truce-project/truce/report"
 	"github.com/truce-project/truce/rules"
 	"github.com/truce-project/truce/sqlite"
 )
@@ -41,11 +41,11 @@ func (f *reportFlags) add(cmd *cobra.Command) {
 
 // generator loads the agreement and opens the data folder's store, which the generator reads
 // and the caller closes.
-func (f *reportFlags) generator(cmd *cobra.Command) (*report.Generator, *sqlite.DB, error) {
+func (f *reportFlags) generator(cmd *cobra.Command) (*reports.Generator, *sqlite.DB, error) {
 	if f.format != "html" && f.format != "json" {
 		return nil, nil, fmt.Errorf("--format %q: give html or json", f.format)
 	}
-	cutoff, err := report.ParseCutoff(f.cutoff)
+	cutoff, err := reports.ParseCutoff(f.cutoff)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--cutoff: %s", truce.ErrorMessage(err))
 	}
@@ -75,7 +75,7 @@ func (f *reportFlags) generator(cmd *cobra.Command) (*report.Generator, *sqlite.
 	if err != nil {
 		return nil, nil, err
 	}
-	g, err := report.New(j, store, report.Options{Cutoff: cutoff})
+	g, err := reports.New(j, store, reports.Options{Cutoff: cutoff})
 	if err != nil {
 		store.Close()
 		return nil, nil, err
@@ -184,7 +184,7 @@ func newReportSpotCmd() *cobra.Command {
 				return err
 			}
 			defer store.Close()
-			s, err := g.SpotFinding(cmd.Context(), args[0], report.SpotAudience{History: true})
+			s, err := g.SpotFinding(cmd.Context(), args[0], reports.SpotAudience{History: true})
 			if err != nil {
 				return errors.New(truce.ErrorMessage(err))
 			}

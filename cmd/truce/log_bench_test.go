@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"runtime/pprof"
 	"testing"
 	"time"
 
@@ -99,10 +100,18 @@ func benchmarkIngestWithLog(b *testing.B, size int) {
 	}
 
 	ctx := context.Background()
+	// A CPU profile (-cpuprofile) tells the two stores apart by the label store=logged or
+	// store=plain (go tool pprof -tagfocus store=logged).
+	labelled := map[*sqlite.DB]context.Context{
+		logged: pprof.WithLabels(ctx, pprof.Labels("store", "logged")),
+		plain:  pprof.WithLabels(ctx, pprof.Labels("store", "plain")),
+	}
 	ingest := func(db *sqlite.DB, batch []truce.Judged) (cpu, wall time.Duration) {
+		pprof.SetGoroutineLabels(labelled[db])
 		c0, w0 := cputime.Thread(), time.Now()
 		dup, _, err := db.Ingest(ctx, batch)
 		cpu, wall = cputime.Thread()-c0, time.Since(w0)
+		pprof.SetGoroutineLabels(ctx)
 		if err != nil {
 			b.Fatal(err)
 		}

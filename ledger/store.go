@@ -271,30 +271,7 @@ func AppendEncoded(ctx context.Context, tx *sql.Tx, entries ...Encoded) (int64, 
 	}
 	stored := len(run) / tlog.HashSize
 
-	// cuts[i] is the first record of row i; the last cut is the end of the batch.
-	cuts := []int{0}
-	size := 0
-	for i, e := range entries {
-		if k := i - cuts[len(cuts)-1]; k == recordsPerRow || k > 0 && size+len(e.line) > rowBytes {
-			cuts, size = append(cuts, i), 0
-		}
-		size += len(e.line)
-	}
-	cuts = append(cuts, len(entries))
-	err = insertRows(ctx, tx, "ledger_entries (idx, n, data)", 3, len(cuts)-1, "", func(i int, args []any) []any {
-		lo, hi := cuts[i], cuts[i+1]
-		// The rows of one statement are bound together, so each needs bytes of its own.
-		size := 0
-		for _, e := range entries[lo:hi] {
-			size += len(e.line)
-		}
-		row := make([]byte, 0, size)
-		for _, e := range entries[lo:hi] {
-			row = append(row, e.line...)
-		}
-		return append(args, n+int64(lo), hi-lo, row)
-	})
-	if err != nil {
+	if err := insertEntries(ctx, tx, "ledger_entries", n, entries); err != nil {
 		return 0, fmt.Errorf("ledger: append records: %w", err)
 	}
 	// The first row replaces the partial row it extends, if there was one.
@@ -307,6 +284,34 @@ func AppendEncoded(ctx context.Context, tx *sql.Tx, entries ...Encoded) (int64, 
 		return 0, fmt.Errorf("ledger: append hashes: %w", err)
 	}
 	return n, nil
+}
+
+// insertEntries writes entries into table (idx, n, data) as records n, n+1, ..., in rows of
+// at most recordsPerRow records and, unless a row holds one, rowBytes bytes.
+func insertEntries(ctx context.Context, tx *sql.Tx, table string, n int64, entries []Encoded) error {
+	// cuts[i] is the first record of row i; the last cut is the end of the batch.
+	cuts := []int{0}
+	size := 0
+	for i, e := range entries {
+		if k := i - cuts[len(cuts)-1]; k == recordsPerRow || k > 0 && size+len(e.line) > rowBytes {
+			cuts, size = append(cuts, i), 0
+		}
+		size += len(e.line)
+	}
+	cuts = append(cuts, len(entries))
+	return insertRows(ctx, tx, table+" (idx, n, data)", 3, len(cuts)-1, "", func(i int, args []any) []any {
+		lo, hi := cuts[i], cuts[i+1]
+		// The rows of one statement are bound together, so each needs bytes of its own.
+		size := 0
+		for _, e := range entries[lo:hi] {
+			size += len(e.line)
+		}
+		row := make([]byte, 0, size)
+		for _, e := range entries[lo:hi] {
+			row = append(row, e.line...)
+		}
+		return append(args, n+int64(lo), hi-lo, row)
+	})
 }
 
 // insertRows writes rows rows into table with multi-row INSERT statements of insertChunk rows,

@@ -131,7 +131,7 @@ func TestDailyReportRendersInChromium(t *testing.T) {
 		return res.Data, err
 	}))
 	dir := screenshotDir(t)
-	for name, data := range map[string][]byte{"daily-report.png": png, "daily-report.pdf": pdf} {
+	for name, data := range map[string][]byte{"daily-report.png": png, "daily-report.pdf": pdf, "daily-report.html": html} {
 		path := filepath.Join(dir, name)
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)

@@ -60,6 +60,8 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 type dailyPage struct {
 	*Daily
 	Map template.HTML
+	// Parties are the names of the parties in the order of the map's colours.
+	Parties []string
 }
 
 // RenderDaily writes the daily report as one self-contained HTML page: styles and the map are
@@ -81,7 +83,7 @@ func (g *Generator) RenderDaily(w io.Writer, d *Daily) error {
 	svg := g.m.SVG(markers, g.a.Parties)
 	var b bytes.Buffer
 	// The SVG is built by this package with every string escaped.
-	if err := templates.ExecuteTemplate(&b, "daily.html", dailyPage{Daily: d, Map: template.HTML(svg)}); err != nil {
+	if err := templates.ExecuteTemplate(&b, "daily.html", dailyPage{Daily: d, Map: template.HTML(svg), Parties: g.partyNames()}); err != nil {
 		return err
 	}
 	_, err := w.Write(b.Bytes())
@@ -93,4 +95,18 @@ func (g *Generator) DailyHTML(d *Daily) ([]byte, error) {
 	var b bytes.Buffer
 	err := g.RenderDaily(&b, d)
 	return b.Bytes(), err
+}
+
+// partyNames lists the parties' names in the agreement's order (the order of the map's
+// colours), with at least two entries.
+func (g *Generator) partyNames() []string {
+	names := []string{"", ""}
+	for i, p := range g.a.Parties {
+		if i < len(names) {
+			names[i] = p.Name
+		} else {
+			names = append(names, p.Name)
+		}
+	}
+	return names
 }

@@ -293,6 +293,9 @@ func TestEveryRoleAgainstEveryEndpoint(t *testing.T) {
 		{"GET", "/api/v1/open/findings.csv", "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: allowed, truce.RoleObserver: allowed}},
 		{"GET", "/api/v1/open/findings.geojson", "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: allowed, truce.RoleObserver: allowed}},
 		{"GET", "/api/v1/open/changes", "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: allowed, truce.RoleObserver: allowed}},
+		{"GET", "/api/v1/reports/daily/2026-05-01", "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: 404, truce.RoleObserver: 404}},
+		{"GET", "/api/v1/reports/spot/" + findingID, "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: allowed, truce.RoleObserver: 404}},
+		{"POST", "/api/v1/reports/daily/2026-05-01/publish", "", "", map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: forbidden, truce.RoleObserver: forbidden}},
 		// Last, since it changes the finding: the admin's and the analyst's approvals verify it.
 		{"POST", "/api/v1/findings/" + findingID + "/review", "application/json", `{"action": "verify", "reason": "seen on the patrol's video"}`, map[truce.Role]int{truce.RoleAdmin: allowed, truce.RoleMonitor: forbidden, truce.RoleAnalyst: allowed, truce.RoleLiaison: forbidden, truce.RoleObserver: forbidden}},
 	}

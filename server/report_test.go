@@ -1,13 +1,16 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	truce "github.com/truce-project/truce"
 	"github.com/truce-project/truce/ingest"
 	"github.com/truce-project/truce/server"
+	"github.com/truce-project/truce/sqlite"
 )
 
 // verify has the analyst and the admin (two different people) verify a finding.
@@ -185,5 +188,60 @@ func TestSpotReportsShowWhatTheRoleMaySee(t *testing.T) {
 	}
 	if res, data := m.do("GET", "/api/v1/reports/spot/nothing", analyst, "", ""); res.StatusCode != 404 || !strings.Contains(string(data), `no finding or incident`) {
 		t.Errorf("unknown id: %s %s", res.Status, data)
+	}
+}
+
+// TestSpotReportOfAnIncident: with incidents kept, a spot report accepts an incident's id, and
+// shows each role the incident's findings it may see, without the reporters' sources.
+func TestSpotReportOfAnIncident(t *testing.T) {
+	m := newMissionWith(t, func(db *sqlite.DB) server.Options {
+		return server.Options{Incidents: storedIncidents{db}}
+	}, ingest.Options{})
+	m.post("application/x-ndjson", good+`{"id":"a4","source":"patrol-2","time":"2026-05-01T07:10:30Z","kind":"presence.vehicle","lat":47.6489,"lon":36.3597,"ce_m":50,"party":"east"}`+"\n")
+	t1 := time.Date(2026, 5, 1, 7, 10, 0, 0, time.UTC)
+	inc := truce.Incident{ID: "inc-1", Kind: "presence.vehicle", Class: "presence.vehicle", Start: t1, End: t1.Add(30 * time.Second),
+		Members: []truce.IncidentMember{
+			{Source: "patrol-1", ID: "a1", Kind: "presence.vehicle", Time: t1, Lat: 47.64884, Lon: 36.35962},
+			{Source: "patrol-2", ID: "a4", Kind: "presence.vehicle", Time: t1.Add(30 * time.Second), Lat: 47.6489, Lon: 36.3597},
+		},
+		Position: &truce.IncidentFix{Lat: 47.64887, Lon: 36.35966, SemiMajorM: 60, SemiMinorM: 40, Points: 2},
+		Party:    "east", Explanation: "two patrols, one vehicle", Sources: 2, Confidence: 0.96}
+	if err := m.db.PutIncidents(context.Background(), []truce.Incident{inc}, 0); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := m.db.Incident(context.Background(), "inc-1")
+	if err != nil || len(stored.Findings) != 2 {
+		t.Fatalf("stored incident: %v %+v", err, stored)
+	}
+	m.verify(stored.Findings[0])
+
+	type spotReply struct {
+		Subject  string
+		Findings []struct{ Finding string }
+		History  map[string]any
+	}
+	get := func(role truce.Role) (int, spotReply, string) {
+		res, data := m.do("GET", "/api/v1/reports/spot/inc-1?format=json", m.tokens[role], "", "")
+		var s spotReply
+		json.Unmarshal(data, &s)
+		return res.StatusCode, s, string(data)
+	}
+	status, s, data := get(truce.RoleAnalyst)
+	if status != 200 || s.Subject != "incident" || len(s.Findings) != 2 || len(s.History) != 2 {
+		t.Fatalf("analyst: %d %s", status, data)
+	}
+	status, s, data = get(truce.RoleObserver)
+	if status != 200 || len(s.Findings) != 1 || s.Findings[0].Finding != stored.Findings[0] || s.History != nil {
+		t.Fatalf("observer: %d %s", status, data)
+	}
+	// The verified finding's position is public; the reporters and their sources are not.
+	if strings.Contains(data, "patrol-") || strings.Contains(data, `"members":[{"source"`) {
+		t.Errorf("the observer's spot report shows a reporter: %s", data)
+	}
+	if status, _, data := get(truce.RoleLiaison); status != 200 || strings.Contains(data, "patrol-") {
+		t.Errorf("liaison of the incident's party: %d %s", status, data)
+	}
+	if status, _, _ := get(truce.RoleMonitor); status != 403 {
+		t.Errorf("monitor: %d", status)
 	}
 }

@@ -21,12 +21,7 @@ func (s *Server) getFindings(w http.ResponseWriter, r *http.Request, tok *truce.
 		return
 	}
 	var err error
-	if f.From, f.To, err = timeRange(q.Get("from"), q.Get("to")); err == nil {
-		if f.BBox, err = parseBBox(q.Get("bbox")); err == nil {
-			f.Limit, err = parseLimit(q.Get("limit"))
-		}
-	}
-	if err != nil {
+	if f.From, f.To, f.BBox, f.Limit, err = listWindow(q); err != nil {
 		writeError(w, err)
 		return
 	}

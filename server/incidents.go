@@ -37,12 +37,7 @@ func (s *Server) getIncidents(w http.ResponseWriter, r *http.Request, tok *truce
 	q := r.URL.Query()
 	f := truce.IncidentFilter{Kind: q.Get("kind"), Party: q.Get("party"), Attribution: q.Get("attribution"), Cursor: q.Get("cursor")}
 	var err error
-	if f.From, f.To, err = timeRange(q.Get("from"), q.Get("to")); err == nil {
-		if f.BBox, err = parseBBox(q.Get("bbox")); err == nil {
-			f.Limit, err = parseLimit(q.Get("limit"))
-		}
-	}
-	if err != nil {
+	if f.From, f.To, f.BBox, f.Limit, err = listWindow(q); err != nil {
 		writeError(w, err)
 		return
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -105,12 +106,7 @@ func (s *Server) getObservations(w http.ResponseWriter, r *http.Request, tok *tr
 	q := r.URL.Query()
 	f := truce.ObservationFilter{Kind: q.Get("kind"), Source: q.Get("source"), Party: q.Get("party"), Cursor: q.Get("cursor")}
 	var err error
-	if f.From, f.To, err = timeRange(q.Get("from"), q.Get("to")); err == nil {
-		if f.BBox, err = parseBBox(q.Get("bbox")); err == nil {
-			f.Limit, err = parseLimit(q.Get("limit"))
-		}
-	}
-	if err != nil {
+	if f.From, f.To, f.BBox, f.Limit, err = listWindow(q); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -123,6 +119,19 @@ func (s *Server) getObservations(w http.ResponseWriter, r *http.Request, tok *tr
 		obs = []truce.Observation{}
 	}
 	writeJSON(w, http.StatusOK, observationsReply{Observations: obs, Next: next})
+}
+
+// listWindow reads what every list endpoint takes alike from its query: the time range
+// (from, to), the box (bbox) and the page size (limit).
+func listWindow(q url.Values) (from, to time.Time, bbox *truce.BBox, limit int, err error) {
+	if from, to, err = timeRange(q.Get("from"), q.Get("to")); err != nil {
+		return
+	}
+	if bbox, err = parseBBox(q.Get("bbox")); err != nil {
+		return
+	}
+	limit, err = parseLimit(q.Get("limit"))
+	return
 }
 
 func timeRange(from, to string) (time.Time, time.Time, error) {

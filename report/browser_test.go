@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -15,45 +14,10 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/truce-project/truce/internal/browsertest"
 	"github.com/truce-project/truce/report"
 	"github.com/truce-project/truce/sim"
 )
-
-// chromium finds Debian's chromium, skipping the test when it is absent unless CI is set.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("chromium is not installed (apt-get install chromium); CI must run the browser tests")
-	}
-	t.Skip("chromium is not installed (apt-get install chromium): skipping the browser test")
-	return ""
-}
-
-// screenshotDir is where browser tests save what they saw: TRUCE_SCREENSHOTS, or the test's
-// temporary folder.
-func screenshotDir(t *testing.T) string {
-	if d := os.Getenv("TRUCE_SCREENSHOTS"); d != "" {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
-	return t.TempDir()
-}
-
-func run[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		t.Fatalf("browser: %v", err)
-	}
-	return v
-}
 
 // TestDailyReportRendersInChromium renders the daily report of a simulated day in headless
 // chromium, served as the API serves it (its own Content-Security-Policy, nothing to fetch),
@@ -63,7 +27,6 @@ func TestDailyReportRendersInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("plays a simulated day and starts a browser")
 	}
-	exe := chromium(t)
 	j := notionalEast(t)
 	db := openStore(t)
 	p := playSim(t, j, db, sim.Config{Start: time.Date(2026, 4, 29, 12, 0, 0, 0, time.UTC), Hours: 60, Seed: 3, Rate: 0.3})
@@ -93,30 +56,23 @@ func TestDailyReportRendersInChromium(t *testing.T) {
 	}))
 	defer ts.Close()
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.WindowSize(1280, 1000))
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
+	ctx := browsertest.Start(t, 1280, 1000)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
 	defer cancelTimeout()
 
 	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/report.html"), chromedp.WaitReady(`#annex-table`)); err != nil {
 		t.Fatalf("browser: %v", err)
 	}
-	zones := run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#map .zone').length`))
-	dots := run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#map circle.finding-dot').length`))
-	annex := run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#annex-table tbody tr').length`))
-	movement := run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#movement-table tbody tr').length`))
-	damage := run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#damage-table tbody tr').length`))
-	areas := run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#areas-table tbody tr').length`))
-	comparisons := run(t, ctx, chromedp.Evaluate[int](`['by-type','by-party','by-zone','by-article'].filter(id => document.getElementById(id)).length`))
-	mapWidth := run(t, ctx, chromedp.Evaluate[float64](`document.querySelector('svg#map').getBoundingClientRect().width`))
+	zones := browsertest.Run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#map .zone').length`))
+	dots := browsertest.Run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#map circle.finding-dot').length`))
+	annex := browsertest.Run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#annex-table tbody tr').length`))
+	movement := browsertest.Run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#movement-table tbody tr').length`))
+	damage := browsertest.Run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#damage-table tbody tr').length`))
+	areas := browsertest.Run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#areas-table tbody tr').length`))
+	comparisons := browsertest.Run(t, ctx, chromedp.Evaluate[int](`['by-type','by-party','by-zone','by-article'].filter(id => document.getElementById(id)).length`))
+	mapWidth := browsertest.Run(t, ctx, chromedp.Evaluate[float64](`document.querySelector('svg#map').getBoundingClientRect().width`))
 	// A rendered circle has a box inside the map's: the markers were placed, not just written.
-	inside := run(t, ctx, chromedp.Evaluate[int](`(() => {
+	inside := browsertest.Run(t, ctx, chromedp.Evaluate[int](`(() => {
 		const m = document.querySelector('svg#map').getBoundingClientRect();
 		return [...document.querySelectorAll('#map circle.finding-dot')].filter(c => {
 			const r = c.getBoundingClientRect();
@@ -124,13 +80,13 @@ func TestDailyReportRendersInChromium(t *testing.T) {
 		}).length;
 	})()`))
 
-	png := run(t, ctx, chromedp.FullScreenshot(100))
-	pdf := run(t, ctx, chromedp.Action[[]byte](func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
+	png := browsertest.Run(t, ctx, chromedp.FullScreenshot(100))
+	pdf := browsertest.Run(t, ctx, chromedp.Action[[]byte](func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
 		background := true
 		res, err := cdp.Call(ctx, tg, page.PrintToPDF, page.PrintToPDFParams{PrintBackground: &background, PreferCSSPageSize: &background})
 		return res.Data, err
 	}))
-	dir := screenshotDir(t)
+	dir := browsertest.ScreenshotDir(t)
 	for name, data := range map[string][]byte{"daily-report.png": png, "daily-report.pdf": pdf, "daily-report.html": html} {
 		path := filepath.Join(dir, name)
 		if err := os.WriteFile(path, data, 0o644); err != nil {

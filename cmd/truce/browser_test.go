@@ -3,61 +3,15 @@ package main
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/truce-project/truce/internal/browsertest"
 )
-
-// chromium finds Debian's chromium, skipping the test when it is absent unless CI is set.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("chromium is not installed (apt-get install chromium); CI must run the browser tests")
-	}
-	t.Skip("chromium is not installed (apt-get install chromium): skipping the browser test")
-	return ""
-}
-
-// browser starts headless chromium for the test.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium(t)),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.WindowSize(1400, 900),
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	return ctx
-}
-
-// screenshotDir is where browser tests save what they saw: TRUCE_SCREENSHOTS, or the test's
-// temporary folder.
-func screenshotDir(t *testing.T) string {
-	if d := os.Getenv("TRUCE_SCREENSHOTS"); d != "" {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
-	return t.TempDir()
-}
 
 // TestDemoPageShowsLiveFindings starts `truce serve --demo`, opens the page it prints in
 // headless chromium, waits for findings to arrive through the live feed and to be drawn on the
@@ -66,7 +20,7 @@ func TestDemoPageShowsLiveFindings(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a server and a browser")
 	}
-	ctx := browser(t)
+	ctx := browsertest.Start(t, 1400, 900)
 	server := startServer(t, "--demo", "--demo-speed", "2000")
 	var pageURL string
 	select {
@@ -93,12 +47,12 @@ func TestDemoPageShowsLiveFindings(t *testing.T) {
 	if err != nil {
 		t.Fatalf("browser: %v", err)
 	}
-	title := run(t, ctx, chromedp.Text(`#agreement-title`))
-	status := run(t, ctx, chromedp.Text(`#status`))
-	zones := run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#map .zone').length`))
-	live := run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#map circle.finding-dot').length`))
-	png := run(t, ctx, chromedp.FullScreenshot(100))
-	path := filepath.Join(screenshotDir(t), "demo-live.png")
+	title := browsertest.Run(t, ctx, chromedp.Text(`#agreement-title`))
+	status := browsertest.Run(t, ctx, chromedp.Text(`#status`))
+	zones := browsertest.Run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#map .zone').length`))
+	live := browsertest.Run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#map circle.finding-dot').length`))
+	png := browsertest.Run(t, ctx, chromedp.FullScreenshot(100))
+	path := filepath.Join(browsertest.ScreenshotDir(t), "demo-live.png")
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -116,14 +70,4 @@ func TestDemoPageShowsLiveFindings(t *testing.T) {
 		t.Error("no finding drawn on the map")
 	}
 	server.stop(t)
-}
-
-// run runs one browser action and returns its value, failing the test on error.
-func run[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		t.Fatalf("browser: %v", err)
-	}
-	return v
 }

@@ -265,7 +265,9 @@ batches in flight are stored.`,
 // so that every observation's time is in the past when it arrives.
 func runDemoFeed(ctx context.Context, log *slog.Logger, judge *rules.Judge, pipe *ingest.Pipeline, speed float64) {
 	start := time.Now().UTC().Add(-24 * time.Hour).Truncate(time.Minute)
-	scenario, err := sim.New(judge, sim.Config{Start: start, Hours: 24, Seed: uint64(start.Unix())})
+	// The acoustic arrays hear launches as well as impacts, as counter-battery arrays do, so
+	// that fusion can locate where fire came from and the demo shows fire attributed by origin.
+	scenario, err := sim.New(judge, sim.Config{Start: start, Hours: 24, Seed: uint64(start.Unix()), Launches: true})
 	if err != nil {
 		log.Error("demo feed", "err", err)
 		return

@@ -45,7 +45,10 @@ type Incident struct {
 	// probability that the event happened, given that many.
 	Sources    int     `json:"sources"`
 	Confidence float64 `json:"confidence"`
-	// Version starts at 1 and increases by one with every change the store is given.
+	// Version starts at 1 and increases by one with every change the store is given, and
+	// when one of the incident's findings is verified or stops being (Verified changes). An
+	// id used again, by a split, after its incident was merged away goes on from the version
+	// the open data last gave it.
 	Version int64     `json:"version"`
 	Updated time.Time `json:"updated"`
 	// Fixed says an analyst has merged or split the incident, and fusion keeps to that;

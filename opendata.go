@@ -5,13 +5,15 @@ import (
 	"time"
 )
 
-// Changes in the open data feed: how the published set of findings changed.
+// Changes in the open data feeds: how the published sets of findings and of incidents changed.
 const (
-	// ChangePublished: a finding became verified, and so public (again, after a withdrawal).
+	// ChangePublished: a finding became verified, and so public (again, after a withdrawal);
+	// an incident had its first finding verified.
 	ChangePublished = "published"
-	// ChangeUpdated: the public content of a published finding changed.
+	// ChangeUpdated: the public content of a published finding or incident changed.
 	ChangeUpdated = "updated"
-	// ChangeWithdrawn: a published finding was reopened or dismissed; a copy drops it.
+	// ChangeWithdrawn: a published finding was reopened or dismissed, or a published incident
+	// lost its last verified finding or was merged into another; a copy drops it.
 	ChangeWithdrawn = "withdrawn"
 )
 
@@ -50,18 +52,22 @@ func PublicFinding(f *Finding, version int64, updated time.Time) OpenFinding {
 	}
 }
 
-// OpenChange is one change of the published set: a finding published, updated or withdrawn,
-// at a version. Published and updated changes carry the record as it became, so that a copy
-// can be kept from the changes alone.
+// OpenChange is one change of a published set: a finding or an incident published, updated
+// or withdrawn, at a version. Published and updated changes carry the record as it became
+// (Finding in the findings' feed, Incident in the incidents'), so that a copy can be kept from
+// the changes alone.
 type OpenChange struct {
-	ID      string       `json:"id"`
-	Version int64        `json:"version"`
-	Time    time.Time    `json:"time"`
-	Change  string       `json:"change"`
-	Finding *OpenFinding `json:"finding,omitempty"`
+	ID       string        `json:"id"`
+	Version  int64         `json:"version"`
+	Time     time.Time     `json:"time"`
+	Change   string        `json:"change"`
+	Finding  *OpenFinding  `json:"finding,omitempty"`
+	Incident *OpenIncident `json:"incident,omitempty"`
 }
 
-// OpenDataStore serves the open data: the published findings and the feed of their changes.
+// OpenDataStore serves the open data: the published findings and the feeds of changes to the
+// published findings and incidents. The two feeds share one clock: no two changes of either
+// have the same time, and each is written in the transaction of what made it.
 type OpenDataStore interface {
 	// OpenFindings calls fn with each verified finding as published, in the order stored,
 	// until fn returns an error, which it returns.
@@ -71,12 +77,21 @@ type OpenDataStore interface {
 	// times never decrease, so a copy resumes from the time of the last change it applied
 	// (seeing that change again, at a version it already has).
 	OpenChanges(ctx context.Context, since time.Time, limit int) ([]OpenChange, error)
+
+	// OpenIncidentChanges lists up to limit changes of the published incidents made at or
+	// after since, oldest first, as OpenChanges does for findings. An incident is published
+	// when it first has a verified finding; updated at each change to it while it has one
+	// (fusion adds a report, an analyst merges or splits it, a finding of it is verified or
+	// reopened), its version then one more; and withdrawn when it has none left or is merged
+	// into another.
+	OpenIncidentChanges(ctx context.Context, since time.Time, limit int) ([]OpenChange, error)
 }
 
 // OpenIncident is an incident as the mission publishes it: one with at least one verified
 // finding, without its members' sources or the places the mission's reporters stood. ID is the
 // incident's stable id; Version and Updated are the incident's own (its version goes up with
-// every change fusion or an analyst makes to it). Position is where the event was (its
+// every change fusion or an analyst makes to it, and when one of its findings is verified or
+// stops being). Position is where the event was (its
 // position, or failing that the located origin of fire) with the 95% ellipse, nil when the
 // reports do not locate it.
 type OpenIncident struct {

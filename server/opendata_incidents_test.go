@@ -65,6 +65,7 @@ func TestOpenIncidentsArePublishedWithAVerifiedFinding(t *testing.T) {
 	m.review(byParty["east"].ID, `{"action": "verify", "reason": "seen"}`)
 	m.review(byParty["west"].ID, `{"action": "verify", "reason": "seen"}`)
 	observer := m.tokens[truce.RoleObserver]
+	// Stored at version 1; verifying a finding of it changes its record, so version 2.
 
 	res, data := m.do("GET", "/api/v1/open/incidents.csv", observer, "", "")
 	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") {
@@ -89,7 +90,7 @@ func TestOpenIncidentsArePublishedWithAVerifiedFinding(t *testing.T) {
 		}
 		got[col["id"]] = col
 	}
-	if c := got["inc-located"]; c == nil || c["lat"] != "47.64887" || c["lon"] != "36.35966" || c["version"] != "1" || c["findings"] != byParty["east"].ID ||
+	if c := got["inc-located"]; c == nil || c["lat"] != "47.64887" || c["lon"] != "36.35966" || c["version"] != "2" || c["findings"] != byParty["east"].ID ||
 		c["reports"] != "2" || c["party"] != "east" || c["explanation"] != incidents[0].Explanation {
 		t.Errorf("the located incident: %v", c)
 	}
@@ -124,7 +125,7 @@ func TestOpenIncidentsArePublishedWithAVerifiedFinding(t *testing.T) {
 		switch f.ID {
 		case "inc-located":
 			if f.Geometry == nil || f.Geometry.Type != "Point" || f.Geometry.Coordinates[0] != 36.35966 || f.Geometry.Coordinates[1] != 47.64887 ||
-				f.Properties.Version != 1 || len(f.Properties.Findings) != 1 {
+				f.Properties.Version != 2 || len(f.Properties.Findings) != 1 {
 				t.Errorf("the located incident: %+v", f)
 			}
 		case "inc-unlocated":

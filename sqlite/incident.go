@@ -87,7 +87,10 @@ func checkIncident(inc *truce.Incident) error {
 // incidentStmts are the statements that write incidents, prepared once per transaction:
 // preparing costs as much as running them.
 type incidentStmts struct {
-	read, insert, update, reopen, member, count *sql.Stmt
+	read, insert, update, reopen, member, count, told *sql.Stmt
+	// open (syncOpenIncidents) reads what the open data feed last said of an incident and
+	// how the incident now stands, in one step.
+	open *sql.Stmt
 }
 
 func prepareIncidentStmts(ctx context.Context, tx *sql.Tx) (*incidentStmts, error) {
@@ -98,7 +101,11 @@ func prepareIncidentStmts(ctx context.Context, tx *sql.Tx) (*incidentStmts, erro
 	}{
 		{&st.read, `SELECT digest, open, members, members_digest, version, updated FROM incidents WHERE id = ?`},
 		{&st.insert, `INSERT INTO incidents (id, kind, start_time, end_time, lat, lon, party, open, version, updated, digest, body, members, members_digest)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`},
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&st.told, `SELECT version FROM open_incidents WHERE id = ?`},
+		{&st.open, `SELECT COALESCE(p.version, 0), COALESCE(p.public, 0), incidents.id IS NOT NULL, COALESCE(incidents.version, 0),
+			incidents.id IS NOT NULL AND ` + verifiedIncident + `
+			FROM (SELECT ? AS id) k LEFT JOIN open_incidents p ON p.id = k.id LEFT JOIN incidents ON incidents.id = k.id`},
 		{&st.update, `UPDATE incidents SET kind = ?, start_time = ?, end_time = ?, lat = ?, lon = ?, party = ?, open = ?,
 			version = version + 1, updated = ?, digest = ?, body = ?, members = ?, members_digest = ? WHERE id = ?`},
 		{&st.reopen, `UPDATE incidents SET open = ?, version = version + 1, updated = ? WHERE id = ?`},
@@ -117,7 +124,7 @@ func prepareIncidentStmts(ctx context.Context, tx *sql.Tx) (*incidentStmts, erro
 }
 
 func (st *incidentStmts) close() {
-	for _, s := range []*sql.Stmt{st.read, st.insert, st.update, st.reopen, st.member, st.count} {
+	for _, s := range []*sql.Stmt{st.read, st.insert, st.update, st.reopen, st.member, st.count, st.told, st.open} {
 		if s != nil {
 			s.Close()
 		}
@@ -143,6 +150,12 @@ func (db *DB) putIncident(ctx context.Context, tx *sql.Tx, st *incidentStmts, in
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return false, internal(err, "incident %s", inc.ID)
 	}
+	if !exists {
+		// An id merged away and used again goes on from the version the open data last gave it.
+		if err := st.told.QueryRowContext(ctx, inc.ID).Scan(&oldVersion); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return false, internal(err, "incident %s", inc.ID)
+		}
+	}
 	body, err := incidentBody(inc)
 	if err != nil {
 		return false, internal(err, "incident %s: body", inc.ID)
@@ -167,7 +180,7 @@ func (db *DB) putIncident(ctx context.Context, tx *sql.Tx, st *incidentStmts, in
 			now, digest, body, len(inc.Members), keys, inc.ID)
 	} else {
 		_, err = st.insert.ExecContext(ctx, inc.ID, inc.Kind, inc.Start.UnixNano(), inc.End.UnixNano(), lat, lon, inc.Party, inc.Open,
-			now, digest, body, len(inc.Members), keys)
+			inc.Version, now, digest, body, len(inc.Members), keys)
 	}
 	if err != nil {
 		return false, internal(err, "incident %s", inc.ID)
@@ -236,8 +249,14 @@ func (db *DB) PutIncidents(ctx context.Context, incidents []truce.Incident, fuse
 			}
 			defer st.close()
 			for i := range incidents {
-				if _, err := db.putIncident(ctx, tx, st, &incidents[i], now); err != nil {
+				changed, err := db.putIncident(ctx, tx, st, &incidents[i], now)
+				if err != nil {
 					return err
+				}
+				if changed {
+					if err := db.syncOpenIncidents(ctx, tx, st, now, incidents[i].ID); err != nil {
+						return err
+					}
 				}
 			}
 		}
@@ -636,6 +655,11 @@ func (db *DB) MergeIncidents(ctx context.Context, ids []string, merged truce.Inc
 		if _, err := db.putIncident(ctx, tx, st, &merged, now.UnixNano()); err != nil {
 			return err
 		}
+		// The feed tells of the merged incident first, then of those merged into it.
+		gone := slices.DeleteFunc(slices.Clone(distinct), func(id string) bool { return id == merged.ID })
+		if err := db.syncOpenIncidents(ctx, tx, st, now.UnixNano(), append([]string{merged.ID}, gone...)...); err != nil {
+			return err
+		}
 		a := truce.IncidentAction{Time: now, Actor: actor, Action: truce.IncidentMerge, Incidents: distinct, Result: merged.ID, Reason: reason}
 		if err := db.recordAction(ctx, tx, a); err != nil {
 			return err
@@ -696,6 +720,9 @@ func (db *DB) SplitIncident(ctx context.Context, id string, members []string, re
 			return err
 		}
 		if _, err := db.putIncident(ctx, tx, st, &split, now.UnixNano()); err != nil {
+			return err
+		}
+		if err := db.syncOpenIncidents(ctx, tx, st, now.UnixNano(), id, split.ID); err != nil {
 			return err
 		}
 		a := truce.IncidentAction{Time: now, Actor: actor, Action: truce.IncidentSplit, Incidents: []string{id}, Result: split.ID,

@@ -311,6 +311,45 @@ var migrations = []migration{
 			`ALTER TABLE incidents ADD COLUMN members_digest BLOB`,
 		},
 	},
+	{
+		version: 9,
+		name:    "open incident changes",
+		stmts: []string{
+			// What the open data last said of each incident it has told of: the version, and
+			// whether it is published. Kept when the incident is merged away, so that the id,
+			// used again by a split, goes on from that version.
+			`CREATE TABLE open_incidents (
+				id      TEXT    PRIMARY KEY,
+				version INTEGER NOT NULL,
+				public  INTEGER NOT NULL
+			)`,
+			// The feed of changes to the published incidents, on the clock of open_changes;
+			// record is the published incident as JSON (NULL for a withdrawal, and for the
+			// changes below, of incidents published before the feed was, which are read from
+			// the incident).
+			`CREATE TABLE open_incident_changes (
+				seq      INTEGER PRIMARY KEY,
+				time     INTEGER NOT NULL,
+				incident TEXT    NOT NULL,
+				version  INTEGER NOT NULL,
+				change   TEXT    NOT NULL,
+				record   TEXT
+			)`,
+			`CREATE INDEX open_incident_changes_time ON open_incident_changes (time)`,
+			// The incidents published already, those with a verified finding (of a member, or
+			// of the incident's own report of located fire), each at a time of its own.
+			`INSERT INTO open_incidents (id, version, public)
+				SELECT id, version, 1 FROM incidents
+				WHERE EXISTS (SELECT 1 FROM incident_members m JOIN observations o ON o.source = m.source AND o.id = m.id
+						JOIN findings f ON f.seq = o.seq WHERE m.incident = incidents.id AND f.review = 'verified')
+					OR EXISTS (SELECT 1 FROM observations o JOIN findings f ON f.seq = o.seq
+						WHERE o.source = 'fusion' AND o.id = incidents.id AND f.review = 'verified')`,
+			`INSERT INTO open_incident_changes (time, incident, version, change)
+				SELECT MAX(i.updated, (SELECT COALESCE(MAX(time), 0) FROM open_changes)) + ROW_NUMBER() OVER (ORDER BY i.updated, i.pos),
+					i.id, i.version, 'published'
+				FROM incidents i JOIN open_incidents p ON p.id = i.id ORDER BY i.updated, i.pos`,
+		},
+	},
 }
 
 // ErrSchemaTooNew is the cause of Open's error for a file written by a newer version of truce.

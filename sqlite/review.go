@@ -87,6 +87,23 @@ func (db *DB) Review(ctx context.Context, findingID, action, actor, reason strin
 		if err := db.recordOpenChange(ctx, tx, &f, state, version, entry.Time); err != nil {
 			return err
 		}
+		// Verified or no longer: the incidents the finding is of have other verified findings.
+		if (state == truce.ReviewVerified) != (next == truce.ReviewVerified) {
+			ids, err := touchIncidentsOf(ctx, tx, findingID, entry.Time.UnixNano())
+			if err != nil {
+				return err
+			}
+			if len(ids) > 0 {
+				st, err := prepareIncidentStmts(ctx, tx)
+				if err != nil {
+					return err
+				}
+				defer st.close()
+				if err := db.syncOpenIncidents(ctx, tx, st, entry.Time.UnixNano(), ids...); err != nil {
+					return err
+				}
+			}
+		}
 		if n, ok := truce.ReviewNotice(f, state, entry.Time); ok {
 			if err := insertNotice(ctx, tx, &n); err != nil {
 				return err

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
@@ -15,13 +16,15 @@ import (
 // Open data: what the public may know (observer tokens and above), for downstream users to
 // keep a copy of. Findings are the verified ones, by their stable id, with a version that
 // grows at each review decision; the changes feed says what was published, updated or
-// withdrawn since a time.
+// withdrawn since a time. Incidents, published once one of their findings is verified, have
+// a feed of their own, on the same clock.
 func (s *Server) openDataRoutes() {
 	s.mux.Handle("GET /api/v1/open/findings.csv", s.allow(readers, s.getOpenFindingsCSV))
 	s.mux.Handle("GET /api/v1/open/findings.geojson", s.allow(readers, s.getOpenFindingsGeoJSON))
 	s.mux.Handle("GET /api/v1/open/changes", s.allow(readers, s.getOpenChanges))
 	s.mux.Handle("GET /api/v1/open/incidents.csv", s.allow(readers, s.getOpenIncidentsCSV))
 	s.mux.Handle("GET /api/v1/open/incidents.geojson", s.allow(readers, s.getOpenIncidentsGeoJSON))
+	s.mux.Handle("GET /api/v1/open/incidents/changes", s.allow(readers, s.getOpenIncidentChanges))
 }
 
 // OpenFindingColumns is the header row of findings.csv, in order.
@@ -127,6 +130,20 @@ func (s *Server) getOpenFindingsGeoJSON(w http.ResponseWriter, r *http.Request, 
 // and asks again with since set to next, the time of the last change it got (it gets that
 // change again, at a version it already has).
 func (s *Server) getOpenChanges(w http.ResponseWriter, r *http.Request, tok *truce.Token) {
+	writeOpenChanges(w, r, s.store.OpenChanges)
+}
+
+// getOpenIncidentChanges lists the changes of the published incidents as getOpenChanges does
+// those of the findings; published and updated changes carry the incident.
+func (s *Server) getOpenIncidentChanges(w http.ResponseWriter, r *http.Request, tok *truce.Token) {
+	if s.noIncidents(w) {
+		return
+	}
+	writeOpenChanges(w, r, s.store.OpenIncidentChanges)
+}
+
+// writeOpenChanges answers a request for a feed of changes (?since=, ?limit=) from list.
+func writeOpenChanges(w http.ResponseWriter, r *http.Request, list func(context.Context, time.Time, int) ([]truce.OpenChange, error)) {
 	q := r.URL.Query()
 	var since time.Time
 	if v := q.Get("since"); v != "" {
@@ -145,7 +162,7 @@ func (s *Server) getOpenChanges(w http.ResponseWriter, r *http.Request, tok *tru
 		writeError(w, truce.Errorf(truce.EINVALID, "limit: 1 would give the same change again and again; ask for at least 2"))
 		return
 	}
-	changes, err := s.store.OpenChanges(r.Context(), since, limit)
+	changes, err := list(r.Context(), since, limit)
 	if err != nil {
 		writeError(w, err)
 		return

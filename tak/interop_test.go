@@ -64,8 +64,12 @@ func TestNodeCoTClientGetsFindings(t *testing.T) {
 	}{{"tcp xml", false, false}, {"tcp proto", false, true}, {"tls xml", true, false}, {"tls proto", true, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			uid := fmt.Sprintf("NODE-%d", i)
+			// A device that connects is first sent the recent findings (catch-up): those of
+			// the earlier subtests. The client reads them and then the finding of its own
+			// marker before it pings.
+			want := len(h.findings(t)) + 1
 			opts := map[string]any{"host": "127.0.0.1", "port": port(h.tcpAddr), "proto": tc.proto,
-				"uid": uid, "callsign": "NODE " + tc.name, "lat": dmzLat, "lon": dmzLon, "want": 1}
+				"uid": uid, "callsign": "NODE " + tc.name, "lat": dmzLat, "lon": dmzLon, "want": want}
 			if tc.tls {
 				opts["port"] = port(h.tlsAddr)
 				opts["tls"] = tlsFiles
@@ -86,8 +90,8 @@ func TestNodeCoTClientGetsFindings(t *testing.T) {
 				}
 				got = append(got, m)
 			}
-			if len(got) != 2 || got[1]["pong"] != true {
-				t.Fatalf("node client printed %v; want a finding and the pong", got)
+			if len(got) != want+1 || got[want]["pong"] != true {
+				t.Fatalf("node client printed %v; want %d findings and the pong", got, want)
 			}
 			wantMode := map[bool]string{false: "xml", true: "proto"}[tc.proto]
 			var f *truce.Finding
@@ -102,7 +106,15 @@ func TestNodeCoTClientGetsFindings(t *testing.T) {
 			if f.Source != "tak:"+uid {
 				t.Errorf("observation source %q, want tak:%s", f.Source, uid)
 			}
-			g := got[0]
+			var g map[string]any
+			for _, m := range got[:want] {
+				if m["uid"] == FindingUIDPrefix+f.ID {
+					g = m
+				}
+			}
+			if g == nil {
+				t.Fatalf("node client printed %v; none is the marker of finding %s", got, f.ID)
+			}
 			if g["uid"] != FindingUIDPrefix+f.ID || g["type"] != FindingType || g["remarks"] != f.Explanation ||
 				g["lat"] != f.Lat || g["lon"] != f.Lon || g["mode"] != wantMode {
 				t.Errorf("node-cot read %v\nwant the marker of %+v in %s", g, *f, wantMode)

@@ -58,8 +58,16 @@ let mode = 'xml';
 let buf = Buffer.alloc(0);
 let findings = 0;
 let pinged = false;
+// Between asking for protocol version 1 and the server's answer a client sends nothing: it
+// does not know yet in which protocol the server will read what comes next.
+let negotiating = false;
+const held = [];
 
 function send(cot) {
+    if (negotiating) {
+        held.push(cot);
+        return;
+    }
     if (mode === 'proto') {
         const msg = cot.to_proto();
         sock.write(Buffer.concat([Buffer.from([0xbf]), varint(msg.length), Buffer.from(msg)]));
@@ -77,12 +85,16 @@ function handle(cot) {
     const a = cot.raw.event._attributes;
     const d = cot.raw.event.detail || {};
     if (a.type === 't-x-takp-v') {
-        if (opt.proto) sock.write(request.to_xml());
-        else report();
+        if (opt.proto) {
+            sock.write(request.to_xml());
+            negotiating = true;
+        } else report();
     } else if (a.type === 't-x-takp-r') {
         const status = d.TakControl?.TakResponse?._attributes?.status;
         if (status !== 'true') fail(`protocol refused: ${JSON.stringify(d)}`);
         mode = 'proto';
+        negotiating = false;
+        for (const cot of held.splice(0)) send(cot);
         report();
     } else if (a.type === 't-x-c-t-r') {
         console.log(JSON.stringify({ pong: true, mode }));

@@ -100,12 +100,21 @@ func newOpenFeature(f *truce.OpenFinding) openFeature {
 // getOpenFindingsGeoJSON writes the verified findings as a GeoJSON FeatureCollection (RFC
 // 7946) of Points, each Feature's id the finding's.
 func (s *Server) getOpenFindingsGeoJSON(w http.ResponseWriter, r *http.Request, tok *truce.Token) {
+	writeFeatures(w, func(add func(feature any) error) error {
+		return s.store.OpenFindings(r.Context(), func(f *truce.OpenFinding) error { return add(newOpenFeature(f)) })
+	})
+}
+
+// writeFeatures streams a GeoJSON FeatureCollection (RFC 7946) of the features list hands to
+// add, one at a time, so that an export is never held whole in memory. An error once the
+// first bytes have gone out can only abort the response, which the client sees as cut short.
+func writeFeatures(w http.ResponseWriter, list func(add func(feature any) error) error) {
 	w.Header().Set("Content-Type", "application/geo+json")
 	bw := bufio.NewWriterSize(w, 32<<10)
 	bw.WriteString(`{"type":"FeatureCollection","features":[`)
 	first := true
-	err := s.store.OpenFindings(r.Context(), func(f *truce.OpenFinding) error {
-		data, err := json.Marshal(newOpenFeature(f))
+	err := list(func(feature any) error {
+		data, err := json.Marshal(feature)
 		if err != nil {
 			return err
 		}
@@ -250,30 +259,13 @@ func (s *Server) getOpenIncidentsGeoJSON(w http.ResponseWriter, r *http.Request,
 	if s.noIncidents(w) {
 		return
 	}
-	w.Header().Set("Content-Type", "application/geo+json")
-	bw := bufio.NewWriterSize(w, 32<<10)
-	bw.WriteString(`{"type":"FeatureCollection","features":[`)
-	first := true
-	err := s.openIncidents(r, func(o *truce.OpenIncident) error {
-		f := openIncidentFeature{Type: "Feature", ID: o.ID, Properties: o}
-		if p := o.Position; p != nil {
-			f.Geometry = &openPoint{Type: "Point", Coordinates: [2]float64{p.Lon, p.Lat}}
-		}
-		data, err := json.Marshal(f)
-		if err != nil {
-			return err
-		}
-		if !first {
-			bw.WriteByte(',')
-		}
-		first = false
-		bw.Write(data)
-		return nil
+	writeFeatures(w, func(add func(feature any) error) error {
+		return s.openIncidents(r, func(o *truce.OpenIncident) error {
+			f := openIncidentFeature{Type: "Feature", ID: o.ID, Properties: o}
+			if p := o.Position; p != nil {
+				f.Geometry = &openPoint{Type: "Point", Coordinates: [2]float64{p.Lon, p.Lat}}
+			}
+			return add(f)
+		})
 	})
-	if err != nil {
-		bw.Flush()
-		panic(http.ErrAbortHandler)
-	}
-	bw.WriteString("]}\n")
-	bw.Flush()
 }

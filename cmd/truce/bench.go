@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -79,7 +80,16 @@ second. Prints observations/s and the latency percentiles.`,
 			if err != nil {
 				return err
 			}
-			r, err := benchIngest(ctx, judge, strings.TrimSuffix(serverURL, "/"), token, rate, duration, clients, batch)
+			// The 64 batches prepared by default are sent again and again with new ids: enough
+			// for the store, which judges each observation alone. Fusion would see the same
+			// events overlaid on each other at the same times and places, a load no mission
+			// has, so with fusion every batch of the run is distinct (a simulation of several
+			// days, as much as the server could take at 60,000 observations a second).
+			distinct := 64
+			if withFusion {
+				distinct = max(distinct, int(math.Ceil(duration.Seconds()*60000/float64(max(batch, 1)))))
+			}
+			r, err := benchIngest(ctx, judge, strings.TrimSuffix(serverURL, "/"), token, rate, duration, clients, batch, distinct)
 			if err != nil {
 				return err
 			}
@@ -250,14 +260,14 @@ func (r *benchResult) print(w io.Writer) {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // benchIngest sends prepared batches and times their events.
-func benchIngest(ctx context.Context, judge *rules.Judge, base, token string, rate int, duration time.Duration, clients, batch int) (*benchResult, error) {
+func benchIngest(ctx context.Context, judge *rules.Judge, base, token string, rate int, duration time.Duration, clients, batch, distinct int) (*benchResult, error) {
 	if clients < 1 || batch < 1 {
 		return nil, errors.New("--clients and --batch must be at least 1")
 	}
 	// Bodies are encoded before the clock starts, so the client measures the server, not
 	// its own JSON encoding. Each run's ids are new, so no observation is a duplicate.
 	run := time.Now().UnixNano()
-	bodies, err := prepareBodies(judge, run, 64, batch)
+	bodies, err := prepareBodies(judge, run, distinct, batch)
 	if err != nil {
 		return nil, err
 	}
@@ -345,12 +355,15 @@ func benchIngest(ctx context.Context, judge *rules.Judge, base, token string, ra
 	return res, nil
 }
 
-// prepareBodies encodes n NDJSON bodies of size observations each: a simulated day on the
+// prepareBodies encodes n NDJSON bodies of size observations each: simulated days on the
 // agreement (patrols, acoustic sensors, ships, injected violations of every rule), so that
 // the mix of kinds and of observations that break rules is a mission's. "-B-" in each id is
 // replaced by the batch number when the body is sent.
 func prepareBodies(judge *rules.Judge, run int64, n, size int) ([][]byte, error) {
-	scenario, err := sim.New(judge, sim.Config{Hours: 24, Seed: uint64(run), Rate: 20})
+	// A simulated day at rate 20 has about 105,000 observations: a day for every 100,000
+	// wanted leaves room to spare.
+	days := max(1, int(math.Ceil(float64(n*size)/100000)))
+	scenario, err := sim.New(judge, sim.Config{Hours: float64(24 * days), Seed: uint64(run), Rate: 20})
 	if err != nil {
 		return nil, err
 	}
@@ -372,7 +385,7 @@ func prepareBodies(judge *rules.Judge, run int64, n, size int) ([][]byte, error)
 			}
 		}
 	}
-	return nil, fmt.Errorf("the simulated day has fewer than %d observations", n*size)
+	return nil, fmt.Errorf("the simulated days have fewer than %d observations", n*size)
 }
 
 func batchOf(id []byte) (int64, bool) {

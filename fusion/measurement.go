@@ -96,21 +96,32 @@ func number(o *truce.Observation, key string) (float64, bool, error) {
 	return f, true, nil
 }
 
+// targetAttr reads attrs[name], which says what a report's bearing or position is of:
+// "origin" or "impact" (any case). ok is false when the attribute is absent or not a string.
+func targetAttr(o *truce.Observation, name string) (t Target, ok bool, err error) {
+	s, ok := o.Attrs[name].(string)
+	if !ok {
+		return TargetNone, false, nil
+	}
+	switch strings.ToLower(s) {
+	case "origin":
+		return TargetOrigin, true, nil
+	case "impact":
+		return TargetImpact, true, nil
+	}
+	return TargetNone, false, truce.Errorf(truce.EINVALID, "observation %q: attrs.%s: %q is neither \"origin\" nor \"impact\"", o.ID, name, s)
+}
+
 // readMeasurements returns what o says about where its fire was, and an origin a monitor
 // estimated, if any. An attribute that is present but malformed is an error naming it.
 func readMeasurements(o *truce.Observation, key string) (heard measurement, origin *measurement, err error) {
 	heard = measurement{key: key, lat: o.Lat, lon: o.Lon, target: targetOf(o.Kind),
 		t: float64(o.Time.UnixNano()) / 1e9}
 	heard.sd = math.Max(o.CEm/ce95, minSigmaM)
-	if s, ok := o.Attrs["bearing_of"].(string); ok {
-		switch strings.ToLower(s) {
-		case "origin":
-			heard.target = TargetOrigin
-		case "impact":
-			heard.target = TargetImpact
-		default:
-			return heard, nil, truce.Errorf(truce.EINVALID, "observation %q: attrs.bearing_of: %q is neither \"origin\" nor \"impact\"", o.ID, s)
-		}
+	if t, ok, err := targetAttr(o, "bearing_of"); err != nil {
+		return heard, nil, err
+	} else if ok {
+		heard.target = t
 	}
 	b, hasB, err := number(o, "bearing_deg")
 	if err != nil {
@@ -148,15 +159,10 @@ func readMeasurements(o *truce.Observation, key string) (heard measurement, orig
 		// A monitor's position of fire is where it was seen or heard, which package sim and
 		// the rules do not take for the origin: only attrs.position_of says which it is.
 		heard.target = TargetNone
-		if s, ok := o.Attrs["position_of"].(string); ok {
-			switch strings.ToLower(s) {
-			case "origin":
-				heard.target = TargetOrigin
-			case "impact":
-				heard.target = TargetImpact
-			default:
-				return heard, nil, truce.Errorf(truce.EINVALID, "observation %q: attrs.position_of: %q is neither \"origin\" nor \"impact\"", o.ID, s)
-			}
+		if t, ok, err := targetAttr(o, "position_of"); err != nil {
+			return heard, nil, err
+		} else if ok {
+			heard.target = t
 		}
 	}
 	olat, hasLat, err := number(o, "origin_lat")

@@ -33,11 +33,11 @@ func (s *Server) getFindings(w http.ResponseWriter, r *http.Request, tok *truce.
 		}
 		f.Review = truce.ReviewVerified
 	case truce.RoleLiaison:
-		if f.Party != "" && f.Party != tok.Party {
+		var none bool
+		if f.Party, none = liaisonParty(tok, f.Party); none {
 			writeJSON(w, http.StatusOK, findingsReply{Findings: []truce.Finding{}})
 			return
 		}
-		f.Party = tok.Party
 	}
 	list, next, err := s.store.Findings(r.Context(), f)
 	if err != nil {
@@ -65,6 +65,12 @@ func (s *Server) getFinding(w http.ResponseWriter, r *http.Request, tok *truce.T
 	}
 	redact(f, tok)
 	writeJSON(w, http.StatusOK, f)
+}
+
+// liaisonParty is the party filter of a liaison's list: its own party, whatever it asked
+// for. none is true when it asked for another party's, of which it may see nothing.
+func liaisonParty(tok *truce.Token, asked string) (party string, none bool) {
+	return tok.Party, asked != "" && asked != tok.Party
 }
 
 // visible reports whether tok may see finding f at all.

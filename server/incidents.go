@@ -45,11 +45,11 @@ func (s *Server) getIncidents(w http.ResponseWriter, r *http.Request, tok *truce
 	case truce.RoleObserver:
 		f.Verified = true
 	case truce.RoleLiaison:
-		if f.Party != "" && f.Party != tok.Party {
+		var none bool
+		if f.Party, none = liaisonParty(tok, f.Party); none {
 			writeJSON(w, http.StatusOK, incidentsReply{Incidents: []truce.Incident{}})
 			return
 		}
-		f.Party = tok.Party
 	}
 	list, next, err := s.opt.Incidents.Incidents(r.Context(), f)
 	if err != nil {

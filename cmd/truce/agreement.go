@@ -45,6 +45,21 @@ func loadAgreement(dir string) (*rules.Judge, error) {
 	return rules.Compile(a)
 }
 
+// agreementFlag loads and compiles the agreement a command's --agreement names. A missing
+// flag is an error; an agreement that does not load has each of its problems printed on
+// standard error, and the command exits 1.
+func agreementFlag(cmd *cobra.Command, dir string) (*rules.Judge, error) {
+	if dir == "" {
+		return nil, errors.New("--agreement DIR is required")
+	}
+	judge, err := loadAgreement(dir)
+	if err != nil {
+		printProblems(cmd.ErrOrStderr(), dir, err)
+		return nil, exitError{code: 1}
+	}
+	return judge, nil
+}
+
 // printProblems prints each problem of a failed load on a line of its own, with the folder
 // in front of file names so that editors can jump to them.
 func printProblems(w io.Writer, dir string, err error) {

@@ -29,13 +29,9 @@ not there are findings, and 1 when the agreement or a file cannot be read.`,
 			if format != "table" && format != "json" {
 				return fmt.Errorf("--format %q: want table or json", format)
 			}
-			if dir == "" {
-				return fmt.Errorf("--agreement DIR is required")
-			}
-			judge, err := loadAgreement(dir)
+			judge, err := agreementFlag(cmd, dir)
 			if err != nil {
-				printProblems(cmd.ErrOrStderr(), dir, err)
-				return exitError{code: 1}
+				return err
 			}
 			out := bufio.NewWriter(cmd.OutOrStdout())
 			defer out.Flush()

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Observation is one report from a monitor, a sensor or a feed: something of a Kind seen at a
@@ -74,6 +75,12 @@ func (o *Observation) Validate() error {
 	switch {
 	case o.ID == "":
 		return Errorf(EINVALID, "id: required")
+	case !utf8.ValidString(o.ID):
+		return Errorf(EINVALID, "id: not valid UTF-8")
+	case !utf8.ValidString(o.Source):
+		return Errorf(EINVALID, "source: not valid UTF-8")
+	case !utf8.ValidString(o.Party):
+		return Errorf(EINVALID, "party: not valid UTF-8")
 	case o.Time.IsZero():
 		return Errorf(EINVALID, "time: required")
 	case o.Kind == "":

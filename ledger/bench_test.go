@@ -281,7 +281,7 @@ func buildMillionExport(tb testing.TB) {
 				}
 			}
 		}
-		if _, m.err = Export(ctx, db, signer, filepath.Join(dir, "export")); m.err != nil {
+		if _, m.err = Export(ctx, db, nil, signer, filepath.Join(dir, "export")); m.err != nil {
 			return
 		}
 		m.built = time.Since(start)

@@ -48,7 +48,7 @@
 //
 // The log lives in the same database as the records it logs, in three tables (CreateSchema):
 // ledger_entries (idx, n, data: records idx to idx+n-1, each canonical encoding followed by a
-// newline, as in an export's records.ndjson; up to 64 records and 8,000 bytes a row, because
+// newline, as in an export's records.ndjson; up to 128 records and 8,000 bytes a row, because
 // a row per record cost the single writer more than everything else the log does),
 // ledger_hashes (idx, hashes: tlog's stored hashes, every complete subtree's hash, about two
 // per record, keyed by tlog.StoredHashIndex and kept 120 consecutive hashes a row, the row of
@@ -59,6 +59,45 @@
 // with a single writer encodes and hashes the records before they reach it (Record.Encode,
 // AppendEncoded). Proofs and tree hashes read only the O(log n) stored hashes they need, with
 // one query each. The SQL is plain and runs on SQLite and PostgreSQL.
+//
+// # Records kept as references
+//
+// An observation's record, and a finding's, need not be stored twice: the store keeps the
+// observation (or finding) in a row of its own, committed in the same transaction. In place
+// of such a record a line of ledger_entries may hold a reference to the row, "@observation
+// SEQ AT" (the store's seq, the record's time in nanoseconds since 1970) or "@finding AT ID"
+// (Encoded.StoredAs, ObservationRef, FindingRef); a line that begins with '{' is a record,
+// any other is a reference. Whoever reads the records (Entries, Entry, Export) passes a
+// Resolver that builds each referenced record again from its row; the server's reads the
+// store's tables. The leaf hash in the tree is always of the whole record, computed before it
+// was stored, so an export holds the records themselves and Verify needs nothing else; and a
+// row changed after it was logged reads back as a record the tree does not hold, which Verify
+// names like any other altered record. A row deleted is a record missing. This is what makes
+// the log cheap for the store's single writer: a reference is 40 to 60 bytes where the
+// record is hundreds.
+//
+// # Observation and finding bodies
+//
+// For that, the bodies of observations and findings are written by this package, field by
+// field, not by encoding/json. An observation's body is
+//
+//	{"id":S,"source":S,"time":T,"kind":S,"lat":N,"lon":N,"ce_m":N,"party":S,"attrs":A,"evidence":[S,...]}
+//
+// and a finding's
+//
+//	{"id":S,"rule":S,"article":S,"title":S,"observation":S,"source":S,"kind":S,"time":T,"lat":N,"lon":N,"zone":S,"party":S,"attribution":S,"severity":S,"confidence":N,"status":S,"explanation":S,"agreement":S}
+//
+// where each S is a string written as the record's id is, T a time as the record's time is, N
+// the shortest decimal that reads back as the same float64 in strconv's 'g' form ("33.5",
+// "1e-07"), zero written 0 whatever its sign, and A the observation's attrs as the store keeps
+// them (truce.ObservationJSON: keys sorted, flat values written as above, anything else as
+// encoding/json writes it, which escapes <, > and & in strings). Members that are empty or
+// zero are left out as encoding/json leaves them out of truce.Observation and truce.Finding
+// (an observation's source, ce_m, party, attrs and evidence; a finding's title, source, zone,
+// party and attribution), so either body reads back, with encoding/json, as the observation
+// or finding. A finding's review is not in its body: it changes after the finding is logged,
+// and each review decision is a record of its own. Records logged before bodies were written
+// this way were encoding/json's; they are kept as they were, whole.
 //
 // # Checkpoints, keys and witnesses
 //

@@ -28,8 +28,9 @@ const (
 // grown since the last one (and records it as published, so q must be writable). The folder
 // is meant to travel: everything in it can be checked offline with the log's verifier key, by
 // Verify or `truce verify`. The checkpoint file is written last, so a folder without one is
-// an export that did not finish.
-func Export(ctx context.Context, q Querier, signer note.Signer, dir string) (Checkpoint, error) {
+// an export that did not finish. r reads back the records the log keeps as references (nil
+// for a log that keeps none); the folder holds the records themselves.
+func Export(ctx context.Context, q Querier, r Resolver, signer note.Signer, dir string) (Checkpoint, error) {
 	cpr := Checkpointer{Signer: signer}
 	signed, _, err := cpr.Checkpoint(ctx, q)
 	if err != nil {
@@ -52,7 +53,7 @@ func Export(ctx context.Context, q Querier, signer note.Signer, dir string) (Che
 			return Checkpoint{}, err
 		}
 	}
-	if err := exportRecords(ctx, q, cp.Size, filepath.Join(dir, ExportRecords)); err != nil {
+	if err := exportRecords(ctx, q, r, cp.Size, filepath.Join(dir, ExportRecords)); err != nil {
 		return Checkpoint{}, err
 	}
 	if err := exportLeafHashes(ctx, q, cp.Size, filepath.Join(dir, ExportLeafHashes)); err != nil {
@@ -86,42 +87,57 @@ func Export(ctx context.Context, q Querier, signer note.Signer, dir string) (Che
 
 // exportRecords writes records 0..size-1, each canonical encoding followed by a newline: the
 // rows of ledger_entries as they are stored, once each is checked to hold the records it
-// should.
-func exportRecords(ctx context.Context, q Querier, size int64, path string) error {
-	rows, err := q.QueryContext(ctx, `SELECT idx, n, data FROM ledger_entries WHERE idx < $1 ORDER BY idx`, size)
-	if err != nil {
-		return fmt.Errorf("ledger: export records: %w", err)
+// should, with the records kept as references read back through r. The rows are read a page
+// at a time, and the page's rows closed before r reads anything, so that r may query the
+// same connection.
+func exportRecords(ctx context.Context, q Querier, r Resolver, size int64, path string) error {
+	const pageRows = 256
+	type row struct {
+		idx, n int64
+		data   []byte
 	}
-	defer rows.Close()
 	return writeFile(path, func(w *bufio.Writer) error {
 		var next int64
-		var data []byte
-		for rows.Next() {
-			var idx, n int64
-			if err := rows.Scan(&idx, &n, &data); err != nil {
+		for next < size {
+			rows, err := q.QueryContext(ctx, `SELECT idx, n, data FROM ledger_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx LIMIT $3`, next, size, pageRows)
+			if err != nil {
 				return fmt.Errorf("ledger: export records: %w", err)
 			}
-			if idx != next {
-				return fmt.Errorf("ledger: export: record %d is missing from the database", next)
-			}
-			lines, err := splitRow(idx, n, data)
-			if err != nil {
-				return fmt.Errorf("ledger: export: %w", err)
-			}
-			if idx+n > size {
-				// Records appended after the checkpoint the export is of.
-				n = size - idx
-				keep := 0
-				for _, l := range lines[:n] {
-					keep += len(l) + 1
+			var page []row
+			for rows.Next() {
+				var x row
+				if err := rows.Scan(&x.idx, &x.n, &x.data); err != nil {
+					rows.Close()
+					return fmt.Errorf("ledger: export records: %w", err)
 				}
-				data = data[:keep]
+				page = append(page, x)
 			}
-			w.Write(data)
-			next += n
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("ledger: export records: %w", err)
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("ledger: export records: %w", err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			for _, x := range page {
+				if x.idx != next {
+					return fmt.Errorf("ledger: export: record %d is missing from the database", next)
+				}
+				lines, err := splitRow(x.idx, x.n, x.data)
+				if err != nil {
+					return fmt.Errorf("ledger: export: %w", err)
+				}
+				// Records appended after the checkpoint the export is of are left out.
+				lines = lines[:min(x.n, size-x.idx)]
+				if err := resolve(ctx, r, x.idx, lines); err != nil {
+					return fmt.Errorf("ledger: export: %w", err)
+				}
+				for _, l := range lines {
+					w.Write(l)
+					w.WriteByte('\n')
+				}
+				next += int64(len(lines))
+			}
 		}
 		if next != size {
 			return fmt.Errorf("ledger: export: record %d is missing from the database", next)

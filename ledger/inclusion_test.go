@@ -25,7 +25,7 @@ func TestInclusionProofProvesARecordOfflineAndNothingElse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, _ := Entry(ctx, m.db, i)
+		r, _ := Entry(ctx, m.db, nil, i)
 		rec, _ := r.MarshalCanonical()
 		got, idx, err := CheckInclusion(p, rec, m.verifier)
 		if err != nil || idx != i || got != c {
@@ -46,9 +46,9 @@ func TestInclusionProofProvesARecordOfflineAndNothingElse(t *testing.T) {
 	}
 
 	p, _ := InclusionProof(ctx, m.db, 20, cp)
-	r20, _ := Entry(ctx, m.db, 20)
+	r20, _ := Entry(ctx, m.db, nil, 20)
 	rec20, _ := r20.MarshalCanonical()
-	r21, _ := Entry(ctx, m.db, 21)
+	r21, _ := Entry(ctx, m.db, nil, 21)
 	rec21, _ := r21.MarshalCanonical()
 	_, otherVerifier := testKey(t, "truce.example/mission")
 	tests := []struct {

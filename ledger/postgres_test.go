@@ -105,7 +105,7 @@ func TestLedgerOnPostgreSQL(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := Entry(ctx, db, i)
+		r, err := Entry(ctx, db, nil, i)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +115,7 @@ func TestLedgerOnPostgreSQL(t *testing.T) {
 		}
 	}
 	dir := filepath.Join(t.TempDir(), "export")
-	if _, err := Export(ctx, db, signer, dir); err != nil {
+	if _, err := Export(ctx, db, nil, signer, dir); err != nil {
 		t.Fatal(err)
 	}
 	v, err := Verify(dir, verifier, nil)
@@ -157,7 +157,7 @@ func TestLedgerOnPostgreSQLMovesAnOlderLog(t *testing.T) {
 		t.Fatalf("ledger_records is still there (%v, %v)", old, err)
 	}
 	want := canonical(t, 0, 308)
-	got, err := Entries(ctx, db, 0, 308)
+	got, err := Entries(ctx, db, nil, 0, 308)
 	if err != nil || len(got) != len(want) {
 		t.Fatalf("%d records after the move (%v), want %d", len(got), err, len(want))
 	}

@@ -3,7 +3,6 @@ package ledger
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -70,23 +69,6 @@ func NewRecord(kind, id string, at time.Time, v any, evidence ...string) (Record
 		return Record{}, truce.Errorf(truce.EINVALID, "%s %q: body: %v", kind, id, err)
 	}
 	return Record{Kind: kind, ID: id, Time: at, Evidence: evidence, Body: body, marshalled: body}, nil
-}
-
-// ObservationRecord returns the record of an observation accepted at time at. Its evidence is
-// the observation's evidence followed, when the observation keeps the raw bytes it was decoded
-// from, by the SHA-256 of those bytes: the log then commits to exactly what the source sent.
-func ObservationRecord(o *truce.Observation, at time.Time) (Record, error) {
-	evidence := o.Evidence
-	if len(o.Raw) > 0 {
-		sum := sha256.Sum256(o.Raw)
-		evidence = append(append([]string(nil), o.Evidence...), hex.EncodeToString(sum[:]))
-	}
-	return NewRecord(KindObservation, o.Source+"/"+o.ID, at, o, evidence...)
-}
-
-// FindingRecord returns the record of a finding produced at time at.
-func FindingRecord(f *truce.Finding, at time.Time) (Record, error) {
-	return NewRecord(KindFinding, f.ID, at, f)
 }
 
 // IncidentRecord returns the record of an analyst's merge or split of incidents. Its id is

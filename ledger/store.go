@@ -34,7 +34,8 @@ func CreateSchema(ctx context.Context, q Querier) error {
 	}
 	for _, stmt := range []string{
 		// The records the log holds, in log order, recordsPerRow or fewer a row: the row idx
-		// holds records idx to idx+n-1, each canonical encoding followed by a newline.
+		// holds records idx to idx+n-1, each canonical encoding, or a reference to the row of
+		// the store it is built from (Encoded.StoredAs), followed by a newline.
 		`CREATE TABLE IF NOT EXISTS ledger_entries (idx ` + index + ` PRIMARY KEY, n INTEGER NOT NULL, data BYTEA NOT NULL)`,
 		// tlog's stored hashes, hashesPerRow a row: the row idx holds those at stored hash
 		// indexes idx, idx+1, ... (tlog.StoredHashIndex), 32 bytes each.
@@ -184,11 +185,12 @@ func Size(ctx context.Context, q Querier) (int64, error) {
 // keeps two rows to a 16 KiB page (the store's page size) with no overflow pages, and keeps
 // the bytes bound to each row small enough for the SQLite driver's allocator to take from
 // its pools (it maps a region of its own for every allocation over 16 KiB); 64 records of
-// some 450 bytes, in overflow pages, cost more. A reader of one record reads one such row.
-// A batch's records go into rows of their own, so no row is ever rewritten: a log appended
-// one record at a time has a row per record.
+// some 450 bytes, in overflow pages, cost more. Most lines are references to the store's rows
+// (Encoded.StoredAs) of 40 to 60 bytes, 128 of which fill most of a row. A reader of one
+// record reads one such row. A batch's records go into rows of their own, so no row is ever
+// rewritten: a log appended one record at a time has a row per record.
 const (
-	recordsPerRow = 64
+	recordsPerRow = 128
 	rowBytes      = 8000
 )
 
@@ -480,25 +482,27 @@ func checkSize(ctx context.Context, q Querier, what string, size int64) error {
 	return nil
 }
 
-// Entry returns record i of the log.
-func Entry(ctx context.Context, q Querier, i int64) (Record, error) {
-	lines, err := Entries(ctx, q, i, i+1)
+// Entry returns record i of the log; r reads the records the log keeps as references (nil
+// for a log that keeps none).
+func Entry(ctx context.Context, q Querier, r Resolver, i int64) (Record, error) {
+	lines, err := Entries(ctx, q, r, i, i+1)
 	if err != nil {
 		return Record{}, err
 	}
 	if len(lines) == 0 {
 		return Record{}, truce.Errorf(truce.ENOTFOUND, "ledger: record %d does not exist", i)
 	}
-	r, err := ParseRecord(lines[0])
+	rec, err := ParseRecord(lines[0])
 	if err != nil {
 		return Record{}, fmt.Errorf("ledger: record %d: %w", i, err)
 	}
-	return r, nil
+	return rec, nil
 }
 
 // Entries returns the canonical encodings of records start to end-1, or of as many of them as
-// the log holds. The slices are the caller's.
-func Entries(ctx context.Context, q Querier, start, end int64) ([][]byte, error) {
+// the log holds, the records kept as references read back through r (nil for a log that
+// keeps none). The slices are the caller's.
+func Entries(ctx context.Context, q Querier, r Resolver, start, end int64) ([][]byte, error) {
 	if start < 0 || end <= start {
 		return nil, nil
 	}
@@ -532,6 +536,12 @@ func Entries(ctx context.Context, q Querier, start, end int64) ([][]byte, error)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("ledger: records %d to %d: %w", start, end-1, err)
+	}
+	// The references are read after the rows are closed: a Resolver may query the same
+	// connection, which PostgreSQL's driver cannot do while rows are open.
+	rows.Close()
+	if err := resolve(ctx, r, start, out); err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
 	}
 	return out, nil
 }

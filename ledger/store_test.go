@@ -28,7 +28,7 @@ func TestAppendedRecordsReadBackInOrder(t *testing.T) {
 	}
 	want := records(t, 0, 308)
 	for _, i := range []int64{0, 1, 2, 3, 255, 256, 302, 307} {
-		got, err := Entry(ctx, db, i)
+		got, err := Entry(ctx, db, nil, i)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -38,7 +38,7 @@ func TestAppendedRecordsReadBackInOrder(t *testing.T) {
 			t.Errorf("record %d\n got %s\nwant %s", i, a, b)
 		}
 	}
-	if _, err := Entry(ctx, db, 308); truce.ErrorCode(err) != truce.ENOTFOUND {
+	if _, err := Entry(ctx, db, nil, 308); truce.ErrorCode(err) != truce.ENOTFOUND {
 		t.Errorf("record past the end: error %v, want code %s", err, truce.ENOTFOUND)
 	}
 }

@@ -36,7 +36,7 @@ func newExportFixture(t *testing.T) *exportFixture {
 	f.cp10 = m.grow(10)
 	m.grow(40)
 	appendN(t, m.db, 50)
-	if _, err := Export(context.Background(), m.db, m.signer, f.dir); err != nil {
+	if _, err := Export(context.Background(), m.db, nil, m.signer, f.dir); err != nil {
 		t.Fatal(err)
 	}
 	var err error
@@ -328,7 +328,7 @@ func TestExportOfAlteredDatabaseNamesTheRecord(t *testing.T) {
 			appendN(t, m.db, 1) // the export signs a checkpoint over the altered records
 			tt.alter(t, m.db)
 			dir := filepath.Join(t.TempDir(), "export")
-			_, err := Export(ctx, m.db, m.signer, dir)
+			_, err := Export(ctx, m.db, nil, m.signer, dir)
 			if tt.wantExport != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantExport) {
 					t.Fatalf("export error %v, want %q", err, tt.wantExport)
@@ -380,13 +380,13 @@ func editStoredRow(t *testing.T, db *sql.DB, i int64, edit func(first int64, lin
 func TestExportRefusesAFolderInUseAndAnEmptyLog(t *testing.T) {
 	ctx := context.Background()
 	m := newMissionLog(t)
-	if _, err := Export(ctx, m.db, m.signer, filepath.Join(t.TempDir(), "x")); err == nil || !strings.Contains(err.Error(), "the log is empty") {
+	if _, err := Export(ctx, m.db, nil, m.signer, filepath.Join(t.TempDir(), "x")); err == nil || !strings.Contains(err.Error(), "the log is empty") {
 		t.Errorf("empty log: %v", err)
 	}
 	m.grow(3)
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "keep"), []byte("x"), 0o644)
-	if _, err := Export(ctx, m.db, m.signer, dir); err == nil || !strings.Contains(err.Error(), "is not empty") {
+	if _, err := Export(ctx, m.db, nil, m.signer, dir); err == nil || !strings.Contains(err.Error(), "is not empty") {
 		t.Errorf("folder in use: %v", err)
 	}
 }
@@ -406,7 +406,7 @@ func TestVerifyReadsRecordsLongerThanItsBuffer(t *testing.T) {
 	tx.Commit()
 	appendN(t, m.db, 2)
 	dir := filepath.Join(t.TempDir(), "export")
-	if _, err := Export(ctx, m.db, m.signer, dir); err != nil {
+	if _, err := Export(ctx, m.db, nil, m.signer, dir); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Verify(dir, m.verifier, nil); err != nil {

@@ -3,12 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -362,109 +359,24 @@ func checkTime(t time.Time) error {
 	return nil
 }
 
-// encoder turns attrs and evidence into JSON text, reusing its buffer between observations.
-type encoder struct {
-	buf  []byte
-	keys []string
-}
+// encoder turns attrs and evidence into the JSON text the store keeps (truce.ObservationJSON:
+// the text the log builds an observation's record from), as a string for the driver or nil
+// for SQL NULL.
+type encoder struct{ json truce.ObservationJSON }
 
-// attrs returns the JSON of m as a string, or nil (SQL NULL) for a nil map. The flat maps
-// observations carry (strings, numbers, booleans, nulls) are written by hand with their keys
-// sorted, as encoding/json would, at a fraction of its cost; anything else goes through
-// encoding/json.
 func (e *encoder) attrs(m map[string]any) (any, error) {
-	if m == nil {
-		return nil, nil
-	}
-	e.keys = e.keys[:0]
-	for k, v := range m {
-		if !plainJSONString(k) || !plainJSONValue(v) {
-			b, err := json.Marshal(m)
-			if err != nil {
-				return nil, err
-			}
-			return string(b), nil
-		}
-		e.keys = append(e.keys, k)
-	}
-	sort.Strings(e.keys)
-	e.buf = append(e.buf[:0], '{')
-	for i, k := range e.keys {
-		if i > 0 {
-			e.buf = append(e.buf, ',')
-		}
-		e.buf = append(e.buf, '"')
-		e.buf = append(e.buf, k...)
-		e.buf = append(e.buf, '"', ':')
-		switch v := m[k].(type) {
-		case nil:
-			e.buf = append(e.buf, "null"...)
-		case bool:
-			e.buf = strconv.AppendBool(e.buf, v)
-		case string:
-			e.buf = append(e.buf, '"')
-			e.buf = append(e.buf, v...)
-			e.buf = append(e.buf, '"')
-		case float64:
-			// The shortest decimal that reads back as the same float64; JSON allows the
-			// exponent form 'g' may choose.
-			e.buf = strconv.AppendFloat(e.buf, v, 'g', -1, 64)
-		}
-	}
-	e.buf = append(e.buf, '}')
-	return string(e.buf), nil
+	return text(e.json.Attrs(m))
 }
 
-// plainJSONValue reports whether attrs writes v by hand: a null, a boolean, a finite number,
-// or a string needing no escapes.
-func plainJSONValue(v any) bool {
-	switch v := v.(type) {
-	case nil, bool:
-		return true
-	case float64:
-		return !math.IsNaN(v) && !math.IsInf(v, 0)
-	case string:
-		return plainJSONString(v)
-	}
-	return false
-}
-
-// evidence returns the JSON array of hashes, or nil for none. Evidence is hex, so the common
-// case needs no escaping and is written by hand; anything else goes through encoding/json.
 func (e *encoder) evidence(hashes []string) (any, error) {
-	if hashes == nil {
-		return nil, nil
-	}
-	e.buf = append(e.buf[:0], '[')
-	for i, h := range hashes {
-		if !plainJSONString(h) {
-			b, err := json.Marshal(hashes)
-			if err != nil {
-				return nil, err
-			}
-			return string(b), nil
-		}
-		if i > 0 {
-			e.buf = append(e.buf, ',')
-		}
-		e.buf = append(e.buf, '"')
-		e.buf = append(e.buf, h...)
-		e.buf = append(e.buf, '"')
-	}
-	e.buf = append(e.buf, ']')
-	return string(e.buf), nil
+	return text(e.json.Evidence(hashes))
 }
 
-// plainJSONString reports whether s can stand between quotes in JSON as it is: printable
-// ASCII with no quote or backslash, and none of the characters encoding/json escapes for HTML.
-func plainJSONString(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			return false
-		}
+func text(b []byte, err error) (any, error) {
+	if b == nil || err != nil {
+		return nil, err
 	}
-	return true
+	return string(b), nil
 }
 
 // updateSources records, for each source of the batch, the observations it had stored and

@@ -26,6 +26,7 @@ import (
 	"github.com/truce-project/truce/agreement"
 	"github.com/truce-project/truce/examples"
 	"github.com/truce-project/truce/ingest"
+	"github.com/truce-project/truce/internal/cputime"
 	"github.com/truce-project/truce/rules"
 	"github.com/truce-project/truce/server"
 	"github.com/truce-project/truce/sim"
@@ -236,9 +237,12 @@ func startBenchServer(dir string, withLog, withFusion bool) (url, token string, 
 type benchResult struct {
 	sent, accepted, events int64
 	elapsed                time.Duration
-	latencies              []time.Duration
-	rate                   int
-	clients, batch         int
+	// cpu is this process's CPU time while sending: the clients', and the server's when it
+	// runs here. Per observation it is what the run cost, whatever else the machine ran.
+	cpu            time.Duration
+	latencies      []time.Duration
+	rate           int
+	clients, batch int
 }
 
 func (r *benchResult) print(w io.Writer) {
@@ -246,6 +250,10 @@ func (r *benchResult) print(w io.Writer) {
 	fmt.Fprintf(w, "clients:   %d, %d observations per request\n", r.clients, r.batch)
 	fmt.Fprintf(w, "sent:      %d observations in %.1f s\n", r.sent, r.elapsed.Seconds())
 	fmt.Fprintf(w, "accepted:  %d (%.0f observations/s)\n", r.accepted, float64(r.accepted)/r.elapsed.Seconds())
+	if r.cpu > 0 && r.accepted > 0 {
+		fmt.Fprintf(w, "cpu:       %.2f s in this process, %.1f µs per observation accepted (%.2f cores)\n",
+			r.cpu.Seconds(), float64(r.cpu.Microseconds())/float64(r.accepted), r.cpu.Seconds()/r.elapsed.Seconds())
+	}
 	fmt.Fprintf(w, "events:    %d observation events received\n", r.events)
 	if len(r.latencies) > 0 {
 		slices.Sort(r.latencies)
@@ -307,7 +315,7 @@ func benchIngest(ctx context.Context, judge *rules.Judge, base, token string, ra
 
 	var next atomic.Int64
 	var sent, accepted atomic.Int64
-	start := time.Now()
+	start, cpu0 := time.Now(), cputime.Process()
 	deadline := start.Add(duration)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 	var wg sync.WaitGroup
@@ -340,7 +348,7 @@ func benchIngest(ctx context.Context, judge *rules.Judge, base, token string, ra
 		}()
 	}
 	wg.Wait()
-	res.elapsed = time.Since(start)
+	res.elapsed, res.cpu = time.Since(start), cputime.Process()-cpu0
 	res.sent, res.accepted = sent.Load(), accepted.Load()
 	// Let the last events arrive.
 	wait := time.Now().Add(10 * time.Second)

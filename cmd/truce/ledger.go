@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,6 +25,7 @@ import (
 // stores them (an ingest hook), and checkpoints are signed with the mission's key.
 type missionLog struct {
 	db       *sql.DB // a connection pool of its own on the same file, for proofs and checkpoints
+	resolver storeResolver
 	signer   note.Signer
 	verifier note.Verifier
 	vkey     string
@@ -66,7 +68,7 @@ func openLog(store *sqlite.DB, dataDir, origin, keyFile string) (*missionLog, er
 		db.Close()
 		return nil, err
 	}
-	l := &missionLog{db: db, signer: signer, verifier: verifier, vkey: vkey}
+	l := &missionLog{db: db, resolver: storeResolver{store}, signer: signer, verifier: verifier, vkey: vkey}
 	store.SetIngestHook(l.append)
 	store.SetReviewHook(l.appendDecision)
 	store.SetResponseHook(l.appendResponse)
@@ -93,20 +95,30 @@ func records(o *truce.Observation, findings []truce.Finding, at time.Time) ([]le
 	return out, nil
 }
 
-// encoded are the log's records of one observation, encoded (canonical encoding and leaf
-// hash) for ledger.AppendEncoded.
-func encoded(o *truce.Observation, findings []truce.Finding, at time.Time) ([]ledger.Encoded, error) {
-	recs, err := records(o, findings, at)
-	if err != nil {
-		return nil, err
+// prepared are the log's records of one observation, encoded (canonical encoding and leaf
+// hash) for ledger.AppendEncoded: the observation's first, then its findings'. at is the
+// observation's record time, which the reference to its row carries.
+type prepared struct {
+	at      time.Time
+	records []ledger.Encoded
+}
+
+func encoded(o *truce.Observation, findings []truce.Finding, at time.Time) (prepared, error) {
+	p := prepared{at: at, records: make([]ledger.Encoded, 1+len(findings))}
+	var err error
+	if p.records[0], err = ledger.EncodeObservation(o, at); err != nil {
+		return prepared{}, err
 	}
-	out := make([]ledger.Encoded, len(recs))
-	for i, r := range recs {
-		if out[i], err = r.Encode(); err != nil {
-			return nil, fmt.Errorf("%s: %w", r, err)
+	for i := range findings {
+		r, err := ledger.FindingRecord(&findings[i], at)
+		if err == nil {
+			p.records[1+i], err = r.Encode()
+		}
+		if err != nil {
+			return prepared{}, fmt.Errorf("%s %q: %w", ledger.KindFinding, findings[i].ID, err)
 		}
 	}
-	return out, nil
+	return p, nil
 }
 
 // prepare builds and encodes an observation's records as it is accepted, in the submitting
@@ -114,27 +126,107 @@ func encoded(o *truce.Observation, findings []truce.Finding, at time.Time) ([]le
 // stores them. A record that cannot be built is left to append, which fails the batch with the
 // reason.
 func (l *missionLog) prepare(j *truce.Judged) {
-	if enc, err := encoded(j.Observation, j.Findings, time.Now().UTC()); err == nil {
-		j.Prepared = enc
+	if p, err := encoded(j.Observation, j.Findings, time.Now().UTC()); err == nil {
+		j.Prepared = p
 	}
 }
 
-// append logs a stored batch: each observation followed by its findings, as prepared.
+// append logs a stored batch: each observation followed by its findings, as prepared. Each
+// record is kept as a reference to the row the store has just written (ledger.ObservationRef,
+// ledger.FindingRef), which storeResolver reads back as the same bytes: the store's row and
+// the log's record are one copy, not two. A finding whose id cannot stand in a reference (a
+// newline) is kept whole.
 func (l *missionLog) append(ctx context.Context, tx *sql.Tx, stored []truce.Event) error {
-	at := time.Now().UTC()
+	now := time.Now().UTC()
 	all := make([]ledger.Encoded, 0, len(stored)*2)
 	for _, e := range stored {
-		enc, ok := e.Prepared.([]ledger.Encoded)
+		p, ok := e.Prepared.(prepared)
 		if !ok {
 			var err error
-			if enc, err = encoded(e.Observation, e.Findings, at); err != nil {
+			if p, err = encoded(e.Observation, e.Findings, now); err != nil {
 				return err
 			}
 		}
-		all = append(all, enc...)
+		ref, err := p.records[0].StoredAs(ledger.ObservationRef(e.Seq, p.at))
+		if err != nil {
+			return err
+		}
+		all = append(all, ref)
+		for i, f := range e.Findings {
+			rec := p.records[1+i]
+			if ref, err := rec.StoredAs(ledger.FindingRef(f.ID, p.at)); err == nil {
+				rec = ref
+			}
+			all = append(all, rec)
+		}
 	}
 	_, err := ledger.AppendEncoded(ctx, tx, all...)
 	return err
+}
+
+// storeResolver reads back the records the log keeps as references to the store's rows
+// (ledger.ObservationRef, ledger.FindingRef): the row builds the record again
+// (ledger.StoredObservationRecord with the attrs' text as stored, ledger.FindingRecord). A row
+// changed since it was logged builds a record whose leaf hash the tree does not hold, which
+// verify names; a row deleted is a record missing.
+type storeResolver struct{ store *sqlite.DB }
+
+func (r storeResolver) Resolve(ctx context.Context, refs [][]byte) ([][]byte, error) {
+	times := make([]time.Time, len(refs))
+	var seqs []int64
+	var ids []string
+	var obsAt, findingAt []int // the place in refs of each seq and id
+	for i, ref := range refs {
+		if seq, at, ok := ledger.ParseObservationRef(ref); ok {
+			seqs, obsAt, times[i] = append(seqs, seq), append(obsAt, i), at
+		} else if id, at, ok := ledger.ParseFindingRef(ref); ok {
+			ids, findingAt, times[i] = append(ids, id), append(findingAt, i), at
+		} else {
+			return nil, &ledger.RefError{Index: i, Err: errors.New("not a reference to a row of the store")}
+		}
+	}
+	out := make([][]byte, len(refs))
+	observations, err := r.store.ObservationRows(ctx, seqs)
+	if err != nil {
+		return nil, err
+	}
+	for k, row := range observations {
+		i := obsAt[k]
+		if row.Seq == 0 {
+			continue
+		}
+		o := row.Observation
+		if row.Evidence != nil {
+			if err := json.Unmarshal(row.Evidence, &o.Evidence); err != nil {
+				return nil, &ledger.RefError{Index: i, Err: fmt.Errorf("observation %d: evidence: %w", row.Seq, err)}
+			}
+		}
+		rec, err := ledger.StoredObservationRecord(&o, row.Attrs, times[i])
+		if err == nil {
+			out[i], err = rec.MarshalCanonical()
+		}
+		if err != nil {
+			return nil, &ledger.RefError{Index: i, Err: fmt.Errorf("observation %d: %w", row.Seq, err)}
+		}
+	}
+	findings, err := r.store.FindingRows(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for k, row := range findings {
+		i := findingAt[k]
+		if !row.Found {
+			continue
+		}
+		rec, err := ledger.FindingRecord(&row.Finding, times[i])
+		if err == nil {
+			out[i], err = rec.MarshalCanonical()
+		}
+		if err != nil {
+			return nil, &ledger.RefError{Index: i, Err: fmt.Errorf("finding %s: %w", row.Finding.ID, err)}
+		}
+	}
+	return out, nil
 }
 
 // appendDecision logs a review action on a finding, in the transaction that takes it.
@@ -264,7 +356,7 @@ func (l *missionLog) ConsistencyProof(ctx context.Context, from, to int64) (tlog
 }
 
 func (l *missionLog) Entries(ctx context.Context, start, end int64) ([][]byte, error) {
-	return ledger.Entries(ctx, l.db, start, end)
+	return ledger.Entries(ctx, l.db, l.resolver, start, end)
 }
 
 // AddCosignature keeps the signature lines a witness added to a checkpoint the mission

@@ -14,6 +14,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/truce-project/truce/ledger"
+	"github.com/truce-project/truce/sqlite"
 )
 
 // truce verify and truce export are the two ends of the mission's record on a USB stick:
@@ -105,7 +106,13 @@ empty. Give the parties DIR/log.pub, by another way than the folder, to check it
 			if err != nil {
 				return err
 			}
-			cp, err := ledger.Export(ctx, db, signer, outDir)
+			// The observations' records are read back from the store's rows.
+			store, err := sqlite.Open(dbPath)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			cp, err := ledger.Export(ctx, db, storeResolver{store}, signer, outDir)
 			if err != nil {
 				return err
 			}

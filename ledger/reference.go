@@ -1,0 +1,396 @@
+package ledger
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/truce-project/truce"
+)
+
+// Observations and the findings drawn from them are most of what the log holds, and the store
+// keeps each one in a row of its own already: a second copy of their bytes in ledger_entries
+// was most of what the log cost the store's single writer. So the log may keep, in place of
+// such a record, a reference to the store's row (ObservationRef: "@observation SEQ AT",
+// FindingRef: "@finding AT ID"), and build the record again from the row when it is read
+// (StoredObservationRecord, FindingRecord, through a Resolver). Their bodies are therefore
+// written by this package from the fields, in an order and form fixed here, not by
+// encoding/json, and an observation's attrs are the very text the store keeps
+// (truce.ObservationJSON). A finding's body leaves out its review, which changes after it is
+// logged (each review decision is a record of its own). The leaf hash is of the whole record,
+// computed before it is stored; a row changed since reads back as a record the tree does not
+// hold, which Verify names.
+
+// Prefixes of the references to the store's rows.
+const (
+	observationRefPrefix = "@observation "
+	findingRefPrefix     = "@finding "
+)
+
+// ObservationRecord returns the record of an observation accepted at time at. Its evidence is
+// the observation's evidence followed, when the observation keeps the raw bytes it was decoded
+// from, by the SHA-256 of those bytes: the log then commits to exactly what the source sent.
+// The body is described in the package comment (Observation bodies).
+func ObservationRecord(o *truce.Observation, at time.Time) (Record, error) {
+	js := attrsEncoders.Get().(*truce.ObservationJSON)
+	defer attrsEncoders.Put(js)
+	attrs, err := js.Attrs(o.Attrs)
+	if err != nil {
+		return Record{}, truce.Errorf(truce.EINVALID, "%s %q: attrs: %v", KindObservation, o.Source+"/"+o.ID, err)
+	}
+	return StoredObservationRecord(o, attrs, at)
+}
+
+// attrsEncoders keeps the encoders of observations' attrs between calls: every observation the
+// server accepts has its record made, in the request handlers, and an encoder of its own each
+// time was most of what making it allocated.
+var attrsEncoders = sync.Pool{New: func() any { return new(truce.ObservationJSON) }}
+
+// EncodeObservation returns what ObservationRecord(o, at) and then Record.Encode return, the
+// canonical encoding written once into one buffer and hashed there: the form the server makes
+// for every observation it accepts.
+func EncodeObservation(o *truce.Observation, at time.Time) (Encoded, error) {
+	js := attrsEncoders.Get().(*truce.ObservationJSON)
+	defer attrsEncoders.Put(js)
+	id := o.Source + "/" + o.ID
+	attrs, err := js.Attrs(o.Attrs)
+	if err != nil {
+		return Encoded{}, truce.Errorf(truce.EINVALID, "%s %q: attrs: %v", KindObservation, id, err)
+	}
+	if at.IsZero() {
+		return Encoded{}, truce.Errorf(truce.EINVALID, "%s %q: time: required", KindObservation, id)
+	}
+	for i, e := range o.Evidence {
+		if len(e) != 2*sha256.Size || !isLowerHex(e) {
+			return Encoded{}, truce.Errorf(truce.EINVALID, "%s %q: evidence[%d]: %q is not a lowercase hex SHA-256", KindObservation, id, i, e)
+		}
+	}
+	// The leaf hash is SHA-256(0x00 || encoding): the encoding is written after a zero byte.
+	b := make([]byte, 1, 256+2*len(id)+len(attrs)+140*(len(o.Evidence)+1))
+	b = append(b, `{"kind":"observation","id":`...)
+	b = appendString(b, id)
+	b = append(b, `,"time":"`...)
+	b = at.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, '"')
+	if len(o.Evidence) > 0 || len(o.Raw) > 0 {
+		b = append(b, `,"evidence":[`...)
+		for i, e := range o.Evidence {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(append(append(b, '"'), e...), '"')
+		}
+		if len(o.Raw) > 0 {
+			if len(o.Evidence) > 0 {
+				b = append(b, ',')
+			}
+			sum := sha256.Sum256(o.Raw)
+			b = append(hex.AppendEncode(append(b, '"'), sum[:]), '"')
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"body":`...)
+	if b, err = appendObservationBody(b, o, attrs); err != nil {
+		return Encoded{}, truce.Errorf(truce.EINVALID, "%s %q: body: %v", KindObservation, id, err)
+	}
+	b = append(b, '}')
+	leaf := sha256.Sum256(b)
+	return Encoded{line: append(b[1:], '\n'), leaf: leaf}, nil
+}
+
+// StoredObservationRecord is ObservationRecord for an observation read back from the store:
+// attrs is the JSON text of its attrs as the store keeps it (truce.ObservationJSON wrote it),
+// nil when it has none; o.Attrs is not read.
+func StoredObservationRecord(o *truce.Observation, attrs []byte, at time.Time) (Record, error) {
+	id := o.Source + "/" + o.ID
+	evidence := o.Evidence
+	if len(o.Raw) > 0 {
+		sum := sha256.Sum256(o.Raw)
+		evidence = append(append(make([]string, 0, len(o.Evidence)+1), o.Evidence...), hex.EncodeToString(sum[:]))
+	}
+	body, err := appendObservationBody(make([]byte, 0, 192+len(attrs)+70*len(o.Evidence)), o, attrs)
+	if err != nil {
+		return Record{}, truce.Errorf(truce.EINVALID, "%s %q: body: %v", KindObservation, id, err)
+	}
+	return Record{Kind: KindObservation, ID: id, Time: at, Evidence: evidence, Body: body, marshalled: body}, nil
+}
+
+// appendObservationBody appends the body of an observation's record:
+//
+//	{"id":S,"source":S,"time":T,"kind":S,"lat":N,"lon":N,"ce_m":N,"party":S,"attrs":A,"evidence":[S,...]}
+//
+// strings as appendString writes them, T as a record's time, numbers as
+// truce.AppendJSONNumber writes them, A verbatim; source, ce_m, party, attrs and evidence are
+// left out when empty or zero, as encoding/json leaves them out of a truce.Observation. Every
+// value is one the store keeps exactly, so the row gives the same bytes back.
+func appendObservationBody(b []byte, o *truce.Observation, attrs []byte) ([]byte, error) {
+	for _, f := range []struct{ name, value string }{{"id", o.ID}, {"source", o.Source}, {"kind", o.Kind}, {"party", o.Party}} {
+		if !utf8.ValidString(f.value) {
+			return nil, fmt.Errorf("%s: not valid UTF-8", f.name)
+		}
+	}
+	for _, f := range []struct {
+		name  string
+		value float64
+	}{{"lat", o.Lat}, {"lon", o.Lon}, {"ce_m", o.CEm}} {
+		if math.IsNaN(f.value) || math.IsInf(f.value, 0) {
+			return nil, fmt.Errorf("%s: %v is not a finite number", f.name, f.value)
+		}
+	}
+	if o.Time.IsZero() {
+		return nil, fmt.Errorf("time: required")
+	}
+	b = append(b, `{"id":`...)
+	b = appendString(b, o.ID)
+	if o.Source != "" {
+		b = append(b, `,"source":`...)
+		b = appendString(b, o.Source)
+	}
+	b = append(b, `,"time":"`...)
+	b = o.Time.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","kind":`...)
+	b = appendString(b, o.Kind)
+	b = append(b, `,"lat":`...)
+	b = truce.AppendJSONNumber(b, o.Lat)
+	b = append(b, `,"lon":`...)
+	b = truce.AppendJSONNumber(b, o.Lon)
+	if o.CEm != 0 {
+		b = append(b, `,"ce_m":`...)
+		b = truce.AppendJSONNumber(b, o.CEm)
+	}
+	if o.Party != "" {
+		b = append(b, `,"party":`...)
+		b = appendString(b, o.Party)
+	}
+	if len(attrs) > 0 && string(attrs) != "{}" {
+		b = append(b, `,"attrs":`...)
+		b = append(b, attrs...)
+	}
+	if len(o.Evidence) > 0 {
+		b = append(b, `,"evidence":[`...)
+		for i, e := range o.Evidence {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, e)
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}'), nil
+}
+
+// FindingRecord returns the record of a finding produced at time at. Its body is
+//
+//	{"id":S,"rule":S,"article":S,"title":S,"observation":S,"source":S,"kind":S,"time":T,"lat":N,"lon":N,"zone":S,"party":S,"attribution":S,"severity":S,"confidence":N,"status":S,"explanation":S,"agreement":S}
+//
+// written as an observation's is, title, source, zone, party and attribution left out when
+// empty; the finding's review is not part of it.
+func FindingRecord(f *truce.Finding, at time.Time) (Record, error) {
+	body, err := appendFindingBody(make([]byte, 0, 384+len(f.Explanation)), f)
+	if err != nil {
+		return Record{}, truce.Errorf(truce.EINVALID, "%s %q: body: %v", KindFinding, f.ID, err)
+	}
+	return Record{Kind: KindFinding, ID: f.ID, Time: at, Body: body, marshalled: body}, nil
+}
+
+// stringField is a string member of a body: written always, or only when not empty.
+type stringField struct {
+	key, value string
+	always     bool
+}
+
+func appendStringFields(b []byte, fields []stringField) []byte {
+	for _, f := range fields {
+		if f.always || f.value != "" {
+			b = append(b, ',', '"')
+			b = append(b, f.key...)
+			b = append(b, '"', ':')
+			b = appendString(b, f.value)
+		}
+	}
+	return b
+}
+
+func appendNumberField(b []byte, key string, v float64) []byte {
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, '"', ':')
+	return truce.AppendJSONNumber(b, v)
+}
+
+func appendFindingBody(b []byte, f *truce.Finding) ([]byte, error) {
+	head := []stringField{{"rule", f.Rule, true}, {"article", f.Article, true}, {"title", f.Title, false},
+		{"observation", f.Observation, true}, {"source", f.Source, false}, {"kind", f.Kind, true}}
+	middle := []stringField{{"zone", f.Zone, false}, {"party", f.Party, false}, {"attribution", f.Attribution, false},
+		{"severity", f.Severity, true}}
+	tail := []stringField{{"status", f.Status, true}, {"explanation", f.Explanation, true}, {"agreement", f.Agreement, true}}
+	if !utf8.ValidString(f.ID) {
+		return nil, fmt.Errorf("id: not valid UTF-8")
+	}
+	for _, group := range [][]stringField{head, middle, tail} {
+		for _, s := range group {
+			if !utf8.ValidString(s.value) {
+				return nil, fmt.Errorf("%s: not valid UTF-8", s.key)
+			}
+		}
+	}
+	for _, n := range []struct {
+		key string
+		v   float64
+	}{{"lat", f.Lat}, {"lon", f.Lon}, {"confidence", f.Confidence}} {
+		if math.IsNaN(n.v) || math.IsInf(n.v, 0) {
+			return nil, fmt.Errorf("%s: %v is not a finite number", n.key, n.v)
+		}
+	}
+	if f.Time.IsZero() {
+		return nil, fmt.Errorf("time: required")
+	}
+	b = append(b, `{"id":`...)
+	b = appendString(b, f.ID)
+	b = appendStringFields(b, head)
+	b = append(b, `,"time":"`...)
+	b = f.Time.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, '"')
+	b = appendNumberField(b, "lat", f.Lat)
+	b = appendNumberField(b, "lon", f.Lon)
+	b = appendStringFields(b, middle)
+	b = appendNumberField(b, "confidence", f.Confidence)
+	b = appendStringFields(b, tail)
+	return append(b, '}'), nil
+}
+
+// ObservationRef returns the line the log keeps in place of the record of the observation the
+// store keeps as row seq, accepted at at: "@observation SEQ AT", AT in nanoseconds since
+// 1970.
+func ObservationRef(seq int64, at time.Time) []byte {
+	b := append(make([]byte, 0, 48), observationRefPrefix...)
+	b = strconv.AppendInt(b, seq, 10)
+	b = append(b, ' ')
+	return strconv.AppendInt(b, at.UnixNano(), 10)
+}
+
+// ParseObservationRef reads a line ObservationRef wrote. ok is false for any other line.
+func ParseObservationRef(ref []byte) (seq int64, at time.Time, ok bool) {
+	rest, found := bytes.CutPrefix(ref, []byte(observationRefPrefix))
+	if !found {
+		return 0, time.Time{}, false
+	}
+	s, a, found := bytes.Cut(rest, []byte{' '})
+	if !found {
+		return 0, time.Time{}, false
+	}
+	seq, err := strconv.ParseInt(string(s), 10, 64)
+	if err != nil || seq <= 0 || strconv.FormatInt(seq, 10) != string(s) {
+		return 0, time.Time{}, false
+	}
+	ns, err := strconv.ParseInt(string(a), 10, 64)
+	if err != nil || strconv.FormatInt(ns, 10) != string(a) {
+		return 0, time.Time{}, false
+	}
+	return seq, time.Unix(0, ns).UTC(), true
+}
+
+// FindingRef returns the line the log keeps in place of the record of the finding the store
+// keeps with id, produced at at: "@finding AT ID", AT in nanoseconds since 1970.
+func FindingRef(id string, at time.Time) []byte {
+	b := append(make([]byte, 0, 64), findingRefPrefix...)
+	b = strconv.AppendInt(b, at.UnixNano(), 10)
+	b = append(b, ' ')
+	return append(b, id...)
+}
+
+// ParseFindingRef reads a line FindingRef wrote. ok is false for any other line.
+func ParseFindingRef(ref []byte) (id string, at time.Time, ok bool) {
+	rest, found := bytes.CutPrefix(ref, []byte(findingRefPrefix))
+	if !found {
+		return "", time.Time{}, false
+	}
+	a, i, found := bytes.Cut(rest, []byte{' '})
+	if !found || len(i) == 0 {
+		return "", time.Time{}, false
+	}
+	ns, err := strconv.ParseInt(string(a), 10, 64)
+	if err != nil || strconv.FormatInt(ns, 10) != string(a) {
+		return "", time.Time{}, false
+	}
+	return string(i), time.Unix(0, ns).UTC(), true
+}
+
+// A Resolver turns the references a log keeps in place of records (Encoded.StoredAs) back
+// into the records' canonical encodings. Resolve returns one encoding per reference, in
+// order, nil for a reference to something no longer stored. A reference it cannot turn into
+// a record (what it refers to no longer makes one) is a *RefError; any other error is a
+// failure to read. A log that keeps no references needs no Resolver: the functions that read
+// records take nil.
+type Resolver interface {
+	Resolve(ctx context.Context, refs [][]byte) ([][]byte, error)
+}
+
+// RefError is a Resolver's error for one reference: refs[Index] does not make a record.
+type RefError struct {
+	Index int
+	Err   error
+}
+
+func (e *RefError) Error() string { return fmt.Sprintf("reference %d: %v", e.Index, e.Err) }
+func (e *RefError) Unwrap() error { return e.Err }
+
+// StoredAs returns e to be kept in the log as the reference ref instead of its encoding. The
+// leaf hash is still the encoding's; the caller undertakes that its Resolver gives back
+// exactly the encoding for ref. A reference is one line that does not begin with '{', which
+// every canonical encoding begins with. The result may use ref's storage (ObservationRef and
+// FindingRef leave room for the newline a row ends each line with).
+func (e Encoded) StoredAs(ref []byte) (Encoded, error) {
+	if len(e.line) == 0 {
+		return Encoded{}, fmt.Errorf("ledger: reference %q: the entry was not made by Record.Encode", ref)
+	}
+	if len(ref) == 0 || ref[0] == '{' || bytes.IndexByte(ref, '\n') >= 0 {
+		return Encoded{}, fmt.Errorf("ledger: reference %q: a reference is one line not beginning with '{'", ref)
+	}
+	return Encoded{line: append(ref, '\n'), leaf: e.leaf}, nil
+}
+
+// resolve replaces, in lines (records first, first+1, ...), each reference by the encoding r
+// gives for it. A reference with no Resolver, or one r finds nothing for, is an error naming
+// the record.
+func resolve(ctx context.Context, r Resolver, first int64, lines [][]byte) error {
+	var at []int
+	var refs [][]byte
+	for i, l := range lines {
+		if len(l) > 0 && l[0] != '{' {
+			at, refs = append(at, i), append(refs, l)
+		}
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	if r == nil {
+		return fmt.Errorf("record %d is kept as the reference %q, and nothing was given to read it", first+int64(at[0]), refs[0])
+	}
+	out, err := r.Resolve(ctx, refs)
+	var bad *RefError
+	if errors.As(err, &bad) && bad.Index >= 0 && bad.Index < len(at) {
+		return fmt.Errorf("record %d (%s) cannot be read back: %w", first+int64(at[bad.Index]), refs[bad.Index], bad.Err)
+	}
+	if err != nil {
+		return fmt.Errorf("records %d to %d: %w", first, first+int64(len(lines))-1, err)
+	}
+	if len(out) != len(refs) {
+		return fmt.Errorf("records %d to %d: %d references read as %d records", first, first+int64(len(lines))-1, len(refs), len(out))
+	}
+	for k, i := range at {
+		if out[k] == nil {
+			return fmt.Errorf("record %d is missing from the database (%s)", first+int64(i), refs[k])
+		}
+		lines[i] = out[k]
+	}
+	return nil
+}

@@ -3,6 +3,7 @@ package tak
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"io"
@@ -20,21 +21,55 @@ import (
 
 // message is one or more events ready to write, in both encodings, shared by every client
 // it is sent to. frame is nil for an event TAK protocol cannot carry; such an event reaches
-// only XML clients. A relayed batch of positions is in relay instead, each item written to
-// every client but the one it came from.
+// only XML clients. A relayed batch of positions has them one after another in xml and frame
+// and where each ends in relay: each client is written all of them but its own.
 type message struct {
 	xml   []byte
 	frame []byte
-	relay []relayItem
+	relay []relaySpan
 	// switchToProto: the writer writes this message in XML and everything after it in TAK
 	// protocol version 1 (the answer that grants a client's request).
 	switchToProto bool
 }
 
-// relayItem is a position and the client it came from.
-type relayItem struct {
-	from *client
-	m    *message
+// relaySpan is where a relayed position ends in its batch's encodings, and the client it
+// came from. It begins where the one before it ends.
+type relaySpan struct {
+	from             *client
+	xmlEnd, frameEnd int
+}
+
+// appendTo appends to bufs what of m client c is written, in XML or TAK protocol: slices of
+// m's bytes, never copies, so that a thousand clients write the same bytes.
+func (m *message) appendTo(bufs net.Buffers, c *client, proto bool) net.Buffers {
+	b := m.xml
+	if proto {
+		b = m.frame
+	}
+	if m.relay == nil {
+		if len(b) > 0 {
+			bufs = append(bufs, b)
+		}
+		return bufs
+	}
+	from, start := 0, 0 // from: the first byte not yet appended; start: the span's first byte
+	for _, sp := range m.relay {
+		end := sp.xmlEnd
+		if proto {
+			end = sp.frameEnd
+		}
+		if sp.from == c {
+			if start > from {
+				bufs = append(bufs, b[from:start])
+			}
+			from = end
+		}
+		start = end
+	}
+	if len(b) > from {
+		bufs = append(bufs, b[from:])
+	}
+	return bufs
 }
 
 func (m *message) append(xml, frame []byte) {
@@ -126,32 +161,22 @@ func (c *client) finish() {
 // writeLoop writes queued messages until the connection ends or the client is cut, all that
 // are queued in one write. Positions and findings arrive in batches (see relayPosition and
 // publish), so a device with a thousand others costs a few writes a second, not one per
-// message.
+// message. On plain TCP the write is a single writev of the queued messages' own bytes,
+// shared with every other client; on TLS, whose records are made per write, the bytes go
+// through a buffer first.
 func (c *client) writeLoop() {
 	defer close(c.writerDone)
-	bw := bufio.NewWriterSize(c.conn, 32<<10)
+	var bw *bufio.Writer
+	if _, ok := c.conn.(*tls.Conn); ok {
+		bw = bufio.NewWriterSize(c.conn, 32<<10)
+	}
 	proto := false
-	var write func(m *message) error
-	write = func(m *message) error {
-		for _, it := range m.relay {
-			if it.from != c {
-				if err := write(it.m); err != nil {
-					return err
-				}
-			}
-		}
-		b := m.xml
-		if proto {
-			b = m.frame
-		}
+	var bufs net.Buffers
+	add := func(m *message) {
+		bufs = m.appendTo(bufs, c, proto)
 		if m.switchToProto {
 			proto = true
 		}
-		if b == nil {
-			return nil
-		}
-		_, err := bw.Write(b)
-		return err
 	}
 	for {
 		var m *message
@@ -159,7 +184,7 @@ func (c *client) writeLoop() {
 		case <-c.done:
 			return
 		case <-c.cut:
-			c.sendNotice(bw, proto, true)
+			c.sendNotice(proto, true)
 			return
 		case m = <-c.q:
 		}
@@ -169,31 +194,39 @@ func (c *client) writeLoop() {
 			// Cut since the select above: its shorter deadline may have been overwritten
 			// just now.
 			c.undelivered.Add(1)
-			c.sendNotice(bw, proto, true)
+			c.sendNotice(proto, true)
 			return
 		default:
 		}
-		err := write(m)
+		add(m)
 		// Everything queued now, but no more than the queue holds, so that a client that
-		// is fed as fast as it is written still gets a flush.
+		// is fed as fast as it is written still gets a write.
 	drain:
-		for n := cap(c.q); err == nil && n > 0; n-- {
+		for n := cap(c.q); n > 0; n-- {
 			select {
 			case m = <-c.q:
-				err = write(m)
+				add(m)
 			default:
 				break drain
 			}
 		}
-		if err == nil {
-			err = bw.Flush()
+		w := bufs // WriteTo consumes w
+		var err error
+		if bw != nil {
+			if _, err = w.WriteTo(bw); err == nil {
+				err = bw.Flush()
+			}
+		} else {
+			_, err = w.WriteTo(c.conn)
 		}
+		clear(bufs) // let the messages go
+		bufs = bufs[:0]
 		if err != nil {
 			select {
 			case <-c.done: // the reader ended the connection
 			case <-c.cut:
 				// The write broke off inside a message: a notice now would not parse.
-				c.sendNotice(bw, proto, false)
+				c.sendNotice(proto, false)
 				return
 			default:
 				if errors.Is(err, os.ErrDeadlineExceeded) {
@@ -213,7 +246,7 @@ func (c *client) writeLoop() {
 // sendNotice tells a client that is being cut why, if the stream is at a message boundary
 // (clean) and its socket takes the message within a second, and closes the connection. What
 // is still queued is counted as undelivered when the connection ends (see finish).
-func (c *client) sendNotice(bw *bufio.Writer, proto, clean bool) {
+func (c *client) sendNotice(proto, clean bool) {
 	c.broken.Store(true)
 	n := c.undelivered.Load() + int64(len(c.q))
 	if !clean {
@@ -227,9 +260,7 @@ func (c *client) sendNotice(bw *bufio.Writer, proto, clean bool) {
 		b = m.frame
 	}
 	c.conn.SetWriteDeadline(time.Now().Add(time.Second))
-	bw.Reset(c.conn)
-	bw.Write(b)
-	if err := bw.Flush(); err != nil {
+	if _, err := c.conn.Write(b); err != nil {
 		c.log.Debug("tak: the notice could not be sent", "err", err)
 	}
 	c.log.Warn("tak: client cut", "undelivered", n)

@@ -160,7 +160,7 @@ type Server struct {
 	clients atomic.Pointer[[]*client]
 
 	relayMu      sync.Mutex
-	relayPending []relayItem
+	relayPending *message // positions gathered for the next relay, or nil
 
 	handlers   sync.WaitGroup
 	ing        *ingester
@@ -468,11 +468,20 @@ func (s *Server) unregister(c *client) {
 // Positions are relayed in batches, one every FlushDelay: with a thousand devices every
 // position goes to every device, and one queued message per batch rather than per position
 // keeps the cost of the fan-out and the depth of the queues a few tens of times smaller.
+// The batch holds the positions' bytes one after another, so that each client's write of it
+// is a few slices of the same bytes (see message.appendTo).
 func (s *Server) relayPosition(from *client, m *message) {
 	s.st.positions.Add(1)
 	s.relayMu.Lock()
-	s.relayPending = append(s.relayPending, relayItem{from: from, m: m})
-	first := len(s.relayPending) == 1
+	p := s.relayPending
+	if p == nil {
+		p = &message{}
+		s.relayPending = p
+	}
+	p.xml = append(p.xml, m.xml...)
+	p.frame = append(p.frame, m.frame...)
+	p.relay = append(p.relay, relaySpan{from: from, xmlEnd: len(p.xml), frameEnd: len(p.frame)})
+	first := len(p.relay) == 1
 	s.relayMu.Unlock()
 	if first {
 		if s.opt.FlushDelay > 0 {
@@ -485,13 +494,12 @@ func (s *Server) relayPosition(from *client, m *message) {
 
 func (s *Server) flushRelay() {
 	s.relayMu.Lock()
-	batch := s.relayPending
+	m := s.relayPending
 	s.relayPending = nil
 	s.relayMu.Unlock()
-	if len(batch) == 0 {
+	if m == nil {
 		return
 	}
-	m := &message{relay: batch}
 	for _, c := range *s.clients.Load() {
 		if c.ident.Role == truce.RoleMonitor {
 			c.offer(m)

@@ -36,13 +36,14 @@
 // reports (the events whose uid is the device's, learned from its first report that names a
 // contact endpoint) are patrol positions: they are relayed to the other monitors and to no
 // one else, and they are not observations. Positions are relayed in batches gathered over
-// Options.FlushDelay (20 ms), and the findings of each commit go out together: with a
-// thousand devices every position goes to every device, and a write per position per
-// device would cost more than everything else the server does. Markers become observations with source
-// "tak:" + the device's uid and id uid@time, so a re-sent marker is a duplicate; they go
-// through the ingest pipeline (Check, JudgeInto, Submit) in batches gathered over a few
-// milliseconds from every connection, and a batch refused because the pipeline is busy is
-// retried, never dropped without a log line. Liaisons' devices submit nothing.
+// Options.FlushDelay (20 ms, longer with hundreds of devices), and the findings of each
+// commit go out together: with a thousand devices every position goes to every device, and a
+// write per position per device would cost more than everything else the server does.
+// Markers become observations with source "tak:" + the device's uid and id uid@time, so a
+// re-sent marker is a duplicate; they go through the ingest pipeline (Check, JudgeInto,
+// Submit) in batches gathered over a few milliseconds from every connection, and a batch
+// refused because the pipeline is busy is retried, never dropped without a log line.
+// Liaisons' devices submit nothing.
 //
 // Every finding the pipeline stores is sent to every monitor as a CoT marker (see
 // FindingEvent), and to a liaison only when the finding is attributed to its party. The

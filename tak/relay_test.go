@@ -63,3 +63,28 @@ func TestRelayBatchIsWrittenToEachClientButItsOwn(t *testing.T) {
 		t.Errorf("%d positions counted, want 5", got)
 	}
 }
+
+// TestRelayDelayGrowsWithTheDevices: by default positions gather 20 ms, or 0.1 ms for each
+// device connected when that is longer; a delay set in the options is kept whatever the
+// number of devices.
+func TestRelayDelayGrowsWithTheDevices(t *testing.T) {
+	for _, tc := range []struct {
+		set     time.Duration
+		devices int
+		want    time.Duration
+	}{
+		{0, 0, 20 * time.Millisecond},
+		{0, 150, 20 * time.Millisecond},
+		{0, 300, 30 * time.Millisecond},
+		{0, 1000, 100 * time.Millisecond},
+		{5 * time.Millisecond, 1000, 5 * time.Millisecond},
+		{-1, 1000, -1},
+	} {
+		s := &Server{opt: Options{FlushDelay: tc.set}}
+		list := make([]*client, tc.devices)
+		s.clients.Store(&list)
+		if got := s.relayDelay(); got != tc.want {
+			t.Errorf("FlushDelay %v, %d devices: delay %v, want %v", tc.set, tc.devices, got, tc.want)
+		}
+	}
+}

@@ -41,12 +41,21 @@ func (g *ingester) close() {
 	g.wg.Wait()
 }
 
+// gather makes batches of what the readers add. A batch is submitted when it holds MaxBatch
+// observations, or when none has come for BatchDelay, or at the latest ten BatchDelays after
+// its first: a burst of markers from a device, which its reader hands over in pieces as the
+// reads bring them, goes into the store in one commit rather than one commit waiting behind
+// another, and a marker alone waits BatchDelay.
 func (g *ingester) gather() {
 	defer g.wg.Done()
 	defer close(g.batches)
+	delay := g.s.opt.BatchDelay
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
-	var batch []truce.Judged
+	var (
+		batch       []truce.Judged
+		first, last time.Time
+	)
 	for {
 		if len(batch) == 0 {
 			j, ok := <-g.in
@@ -54,7 +63,9 @@ func (g *ingester) gather() {
 				return
 			}
 			batch = append(batch, j)
-			timer.Reset(g.s.opt.BatchDelay)
+			first = time.Now()
+			last = first
+			timer.Reset(delay)
 		}
 		select {
 		case j, ok := <-g.in:
@@ -63,12 +74,21 @@ func (g *ingester) gather() {
 				return
 			}
 			batch = append(batch, j)
+			last = time.Now()
 			if len(batch) >= g.s.opt.MaxBatch {
 				timer.Stop()
 				g.batches <- batch
 				batch = nil
 			}
 		case <-timer.C:
+			due := last.Add(delay)
+			if limit := first.Add(10 * delay); limit.Before(due) {
+				due = limit
+			}
+			if wait := time.Until(due); wait > 0 {
+				timer.Reset(wait)
+				continue
+			}
 			g.batches <- batch
 			batch = nil
 		}

@@ -53,8 +53,9 @@ type Options struct {
 	// Store; each marker goes stale FindingStale after its observation.
 	CatchUp       int
 	CatchUpWindow time.Duration
-	// BatchDelay is how long observations are gathered before a batch is submitted (default
-	// 5 ms); MaxBatch caps a batch (default 500).
+	// BatchDelay is how long observations are gathered before a batch is submitted: a batch
+	// goes once none has come for BatchDelay (default 5 ms), and at the latest ten
+	// BatchDelays after its first. MaxBatch caps a batch (default 500).
 	BatchDelay time.Duration
 	MaxBatch   int
 	// RetryFor is how long a batch refused with EUNAVAILABLE is retried before it is

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"sync"
 )
 
 // ObservationJSON writes the JSON text of an observation's attrs and evidence: the one text
@@ -59,6 +60,25 @@ func (e *ObservationJSON) Attrs(m map[string]any) ([]byte, error) {
 	}
 	e.buf = append(e.buf, '}')
 	return e.buf, nil
+}
+
+// observationJSONs keeps encoders between calls of EncodeAttrs, which runs for every
+// observation the mission accepts.
+var observationJSONs = sync.Pool{New: func() any { return new(ObservationJSON) }}
+
+// EncodeAttrs writes j.AttrsJSON from the observation's attrs. It runs where observations are
+// judged, in parallel, before the batch reaches the store's single writer. When the attrs
+// cannot be written it leaves AttrsJSON nil: the store then tries again, and refuses the batch
+// with the reason.
+func (j *Judged) EncodeAttrs() {
+	if j.Observation == nil || j.Observation.Attrs == nil {
+		return
+	}
+	e := observationJSONs.Get().(*ObservationJSON)
+	defer observationJSONs.Put(e)
+	if b, err := e.Attrs(j.Observation.Attrs); err == nil {
+		j.AttrsJSON = append(make([]byte, 0, len(b)), b...)
+	}
 }
 
 // Evidence returns the JSON array of hashes, or nil for none (a nil slice). Evidence is hex,

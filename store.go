@@ -10,6 +10,11 @@ import (
 type Judged struct {
 	Observation *Observation
 	Findings    []Finding
+	// AttrsJSON is the observation's attrs as the store keeps them (ObservationJSON),
+	// written before the batch reaches the single writer (EncodeAttrs), so that the writer
+	// does not, and the log's record embeds the same bytes; nil when not written, and then
+	// the store writes them.
+	AttrsJSON []byte
 	// Prepared is what the store's hook prepared for this observation before the batch
 	// reached the single writer (the log's records, built in parallel), or nil.
 	Prepared any

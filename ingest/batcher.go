@@ -55,6 +55,7 @@ func (b *Batcher) Add(o *truce.Observation) {
 		return
 	}
 	judged := truce.Judged{Observation: o, Findings: b.p.judge.Judge(o, nil)}
+	judged.EncodeAttrs()
 	if b.p.opt.Prepare != nil {
 		b.p.opt.Prepare(&judged)
 	}

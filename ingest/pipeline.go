@@ -115,6 +115,7 @@ func (p *Pipeline) Check(o *truce.Observation) error {
 // Judge appends o, judged, to batch. o must have passed Check.
 func (p *Pipeline) JudgeInto(batch []truce.Judged, o *truce.Observation) []truce.Judged {
 	j := truce.Judged{Observation: o, Findings: p.judge.Judge(o, nil)}
+	j.EncodeAttrs()
 	if p.opt.Prepare != nil {
 		p.opt.Prepare(&j)
 	}

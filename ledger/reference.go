@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"github.com/truce-project/truce"
 )
 
@@ -55,26 +57,55 @@ func ObservationRecord(o *truce.Observation, at time.Time) (Record, error) {
 var attrsEncoders = sync.Pool{New: func() any { return new(truce.ObservationJSON) }}
 
 // EncodeObservation returns what ObservationRecord(o, at) and then Record.Encode return, the
-// canonical encoding written once into one buffer and hashed there: the form the server makes
-// for every observation it accepts.
-func EncodeObservation(o *truce.Observation, at time.Time) (Encoded, error) {
-	js := attrsEncoders.Get().(*truce.ObservationJSON)
-	defer attrsEncoders.Put(js)
-	id := o.Source + "/" + o.ID
-	attrs, err := js.Attrs(o.Attrs)
+// canonical encoding written once into one buffer and hashed there. attrs, when not nil, is
+// o's attrs as the store will keep them (truce.Judged.AttrsJSON), written already; nil has
+// them written here.
+func EncodeObservation(o *truce.Observation, attrs []byte, at time.Time) (Encoded, error) {
+	b, err := appendObservationEncoding(make([]byte, 1, 256+2*len(o.Source)+2*len(o.ID)+len(attrs)+140*(len(o.Evidence)+1)), o, attrs, at)
 	if err != nil {
-		return Encoded{}, truce.Errorf(truce.EINVALID, "%s %q: attrs: %v", KindObservation, id, err)
+		return Encoded{}, err
+	}
+	leaf := sha256.Sum256(b)
+	return Encoded{line: append(b[1:], '\n'), leaf: leaf}, nil
+}
+
+// ObservationLeaf returns the leaf hash of the record EncodeObservation encodes, without
+// keeping the encoding: the form the server makes for every observation it accepts, whose
+// record the log keeps as a reference to the store's row (Referenced).
+func ObservationLeaf(o *truce.Observation, attrs []byte, at time.Time) (tlog.Hash, error) {
+	buf := scratch.Get().(*[]byte)
+	defer scratch.Put(buf)
+	b, err := appendObservationEncoding((*buf)[:1], o, attrs, at)
+	if err != nil {
+		return tlog.Hash{}, err
+	}
+	*buf = b
+	return sha256.Sum256(b), nil
+}
+
+// scratch keeps buffers for ObservationLeaf, each beginning with the zero byte of a leaf.
+var scratch = sync.Pool{New: func() any { b := make([]byte, 1, 1024); return &b }}
+
+// appendObservationEncoding appends the canonical encoding of ObservationRecord(o, at) to b,
+// which holds the zero byte a leaf hash begins with.
+func appendObservationEncoding(b []byte, o *truce.Observation, attrs []byte, at time.Time) ([]byte, error) {
+	id := o.Source + "/" + o.ID
+	if attrs == nil {
+		js := attrsEncoders.Get().(*truce.ObservationJSON)
+		defer attrsEncoders.Put(js)
+		var err error
+		if attrs, err = js.Attrs(o.Attrs); err != nil {
+			return nil, truce.Errorf(truce.EINVALID, "%s %q: attrs: %v", KindObservation, id, err)
+		}
 	}
 	if at.IsZero() {
-		return Encoded{}, truce.Errorf(truce.EINVALID, "%s %q: time: required", KindObservation, id)
+		return nil, truce.Errorf(truce.EINVALID, "%s %q: time: required", KindObservation, id)
 	}
 	for i, e := range o.Evidence {
 		if len(e) != 2*sha256.Size || !isLowerHex(e) {
-			return Encoded{}, truce.Errorf(truce.EINVALID, "%s %q: evidence[%d]: %q is not a lowercase hex SHA-256", KindObservation, id, i, e)
+			return nil, truce.Errorf(truce.EINVALID, "%s %q: evidence[%d]: %q is not a lowercase hex SHA-256", KindObservation, id, i, e)
 		}
 	}
-	// The leaf hash is SHA-256(0x00 || encoding): the encoding is written after a zero byte.
-	b := make([]byte, 1, 256+2*len(id)+len(attrs)+140*(len(o.Evidence)+1))
 	b = append(b, `{"kind":"observation","id":`...)
 	b = appendString(b, id)
 	b = append(b, `,"time":"`...)
@@ -98,12 +129,11 @@ func EncodeObservation(o *truce.Observation, at time.Time) (Encoded, error) {
 		b = append(b, ']')
 	}
 	b = append(b, `,"body":`...)
-	if b, err = appendObservationBody(b, o, attrs); err != nil {
-		return Encoded{}, truce.Errorf(truce.EINVALID, "%s %q: body: %v", KindObservation, id, err)
+	b, err := appendObservationBody(b, o, attrs)
+	if err != nil {
+		return nil, truce.Errorf(truce.EINVALID, "%s %q: body: %v", KindObservation, id, err)
 	}
-	b = append(b, '}')
-	leaf := sha256.Sum256(b)
-	return Encoded{line: append(b[1:], '\n'), leaf: leaf}, nil
+	return append(b, '}'), nil
 }
 
 // StoredObservationRecord is ObservationRecord for an observation read back from the store:
@@ -352,10 +382,20 @@ func (e Encoded) StoredAs(ref []byte) (Encoded, error) {
 	if len(e.line) == 0 {
 		return Encoded{}, fmt.Errorf("ledger: reference %q: the entry was not made by Record.Encode", ref)
 	}
+	return Referenced(e.leaf, ref)
+}
+
+// Referenced returns the entry that keeps, in the log, the reference ref for the record whose
+// leaf hash is leaf (ObservationLeaf). As with StoredAs, the caller undertakes that its
+// Resolver gives back for ref exactly the encoding leaf is the hash of.
+func Referenced(leaf tlog.Hash, ref []byte) (Encoded, error) {
+	if leaf == (tlog.Hash{}) {
+		return Encoded{}, fmt.Errorf("ledger: reference %q: no leaf hash", ref)
+	}
 	if len(ref) == 0 || ref[0] == '{' || bytes.IndexByte(ref, '\n') >= 0 {
 		return Encoded{}, fmt.Errorf("ledger: reference %q: a reference is one line not beginning with '{'", ref)
 	}
-	return Encoded{line: append(ref, '\n'), leaf: e.leaf}, nil
+	return Encoded{line: append(ref, '\n'), leaf: leaf}, nil
 }
 
 // resolve replaces, in lines (records first, first+1, ...), each reference by the encoding r

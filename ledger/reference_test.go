@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -104,12 +105,20 @@ func checkObservationRecord(t *testing.T, o *truce.Observation, at time.Time) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	direct, err := EncodeObservation(o, at)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(direct.line, enc.line) || direct.leaf != enc.leaf {
-		t.Errorf("%q: EncodeObservation\n%s\nObservationRecord\n%s", o.ID, direct.line, enc.line)
+	// Encoded directly, with the attrs written here or already (as the pipeline writes them).
+	j := truce.Judged{Observation: o}
+	j.EncodeAttrs()
+	for _, attrs := range [][]byte{nil, j.AttrsJSON} {
+		direct, err := EncodeObservation(o, attrs, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(direct.line, enc.line) || direct.leaf != enc.leaf {
+			t.Errorf("%q: EncodeObservation\n%s\nObservationRecord\n%s", o.ID, direct.line, enc.line)
+		}
+		if leaf, err := ObservationLeaf(o, attrs, at); err != nil || leaf != enc.leaf {
+			t.Errorf("%q: ObservationLeaf %x, %v; the record's leaf %x", o.ID, leaf, err, enc.leaf)
+		}
 	}
 	if _, err := ParseRecord(bytes.TrimSuffix(enc.line, []byte("\n"))); err != nil {
 		t.Errorf("%q: not canonical: %v", o.ID, err)
@@ -195,4 +204,31 @@ func TestReferencesReadBack(t *testing.T) {
 func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// FuzzAppendString: a string written as records write them reads back as itself, and only the
+// quote, the backslash and the control characters are escaped.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "plain", "quote \" backslash \\ newline \n tab \t cr \r nul \x00 esc \x1b", "ü<&>\u2028"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return
+		}
+		b := appendString(nil, s)
+		var back string
+		if err := json.Unmarshal(b, &back); err != nil || back != s {
+			t.Fatalf("%q written as %s reads back as %q, %v", s, b, back, err)
+		}
+		escapes := 0
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c == '"' || c == '\\' {
+				escapes++
+			}
+		}
+		if escapes == 0 && string(b) != `"`+s+`"` {
+			t.Fatalf("%q needed no escape and was written %s", s, b)
+		}
+	})
 }

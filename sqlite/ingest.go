@@ -159,7 +159,7 @@ func (db *DB) Ingest(ctx context.Context, batch []truce.Judged) (dup []bool, seq
 		args = args[:0]
 		for i := lo; i < hi; i++ {
 			o := batch[i].Observation
-			attrs, err := enc.attrs(o.Attrs)
+			attrs, err := enc.attrs(batch[i].AttrsJSON, o.Attrs)
 			if err != nil {
 				return nil, nil, truce.Errorf(truce.EINVALID, "batch[%d]: observation %q of %q: attrs: %v", i, o.ID, o.Source, err)
 			}
@@ -364,7 +364,12 @@ func checkTime(t time.Time) error {
 // for SQL NULL.
 type encoder struct{ json truce.ObservationJSON }
 
-func (e *encoder) attrs(m map[string]any) (any, error) {
+// attrs returns the text written before the batch reached the writer (truce.Judged.AttrsJSON)
+// when there is one, or writes it from m.
+func (e *encoder) attrs(written []byte, m map[string]any) (any, error) {
+	if written != nil {
+		return string(written), nil
+	}
 	return text(e.json.Attrs(m))
 }
 

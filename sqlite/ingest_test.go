@@ -369,6 +369,22 @@ func TestAttrsReadBackAsJSONWouldDecodeThem(t *testing.T) {
 			if !reflect.DeepEqual(got[0].Attrs, want) {
 				t.Errorf("attrs read back as %#v, want %#v", got[0].Attrs, want)
 			}
+			// Written before the batch reaches the writer, as the pipeline writes them, the
+			// attrs are stored as the very same text.
+			o2 := observation(100 + i)
+			o2.Attrs = c.attrs
+			j := truce.Judged{Observation: o2}
+			j.EncodeAttrs()
+			if j.AttrsJSON == nil {
+				t.Fatal("EncodeAttrs wrote nothing")
+			}
+			ingest(t, db, []truce.Judged{j})
+			var here, before string
+			db.write.QueryRow(`SELECT attrs FROM observations WHERE id = ?`, o.ID).Scan(&here)
+			db.write.QueryRow(`SELECT attrs FROM observations WHERE id = ?`, o2.ID).Scan(&before)
+			if here != before || before != string(j.AttrsJSON) {
+				t.Errorf("attrs written by the store %s, before it %s", here, before)
+			}
 		})
 	}
 }
@@ -382,7 +398,7 @@ func TestAttrsEncoderWritesWhatEncodingJSONWrites(t *testing.T) {
 		{"mmsi": 211331640.0, "speed_kn": 12.25, "small": 5e-7, "big": 1e21},
 		{},
 	} {
-		got, err := e.attrs(m)
+		got, err := e.attrs(nil, m)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -77,42 +77,26 @@ func openLog(store *sqlite.DB, dataDir, origin, keyFile string) (*missionLog, er
 	return l, nil
 }
 
-// records are the log's records of one observation: the observation, then its findings.
-func records(o *truce.Observation, findings []truce.Finding, at time.Time) ([]ledger.Record, error) {
-	out := make([]ledger.Record, 0, 1+len(findings))
-	r, err := ledger.ObservationRecord(o, at)
-	if err != nil {
-		return nil, err
-	}
-	out = append(out, r)
-	for i := range findings {
-		r, err := ledger.FindingRecord(&findings[i], at)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, nil
-}
-
-// prepared are the log's records of one observation, encoded (canonical encoding and leaf
-// hash) for ledger.AppendEncoded: the observation's first, then its findings'. at is the
-// observation's record time, which the reference to its row carries.
+// prepared are the log's records of one observation, ready for ledger.AppendEncoded once the
+// store has numbered the observation: its record's leaf hash (the record itself is kept as a
+// reference to the store's row, so its bytes are hashed and dropped), and its findings'
+// records encoded. at is the records' time, which the references carry.
 type prepared struct {
-	at      time.Time
-	records []ledger.Encoded
+	at       time.Time
+	leaf     tlog.Hash
+	findings []ledger.Encoded
 }
 
-func encoded(o *truce.Observation, findings []truce.Finding, at time.Time) (prepared, error) {
-	p := prepared{at: at, records: make([]ledger.Encoded, 1+len(findings))}
+func encoded(o *truce.Observation, attrs []byte, findings []truce.Finding, at time.Time) (prepared, error) {
+	p := prepared{at: at, findings: make([]ledger.Encoded, len(findings))}
 	var err error
-	if p.records[0], err = ledger.EncodeObservation(o, at); err != nil {
+	if p.leaf, err = ledger.ObservationLeaf(o, attrs, at); err != nil {
 		return prepared{}, err
 	}
 	for i := range findings {
 		r, err := ledger.FindingRecord(&findings[i], at)
 		if err == nil {
-			p.records[1+i], err = r.Encode()
+			p.findings[i], err = r.Encode()
 		}
 		if err != nil {
 			return prepared{}, fmt.Errorf("%s %q: %w", ledger.KindFinding, findings[i].ID, err)
@@ -126,7 +110,7 @@ func encoded(o *truce.Observation, findings []truce.Finding, at time.Time) (prep
 // stores them. A record that cannot be built is left to append, which fails the batch with the
 // reason.
 func (l *missionLog) prepare(j *truce.Judged) {
-	if p, err := encoded(j.Observation, j.Findings, time.Now().UTC()); err == nil {
+	if p, err := encoded(j.Observation, j.AttrsJSON, j.Findings, time.Now().UTC()); err == nil {
 		j.Prepared = p
 	}
 }
@@ -143,17 +127,17 @@ func (l *missionLog) append(ctx context.Context, tx *sql.Tx, stored []truce.Even
 		p, ok := e.Prepared.(prepared)
 		if !ok {
 			var err error
-			if p, err = encoded(e.Observation, e.Findings, now); err != nil {
+			if p, err = encoded(e.Observation, nil, e.Findings, now); err != nil {
 				return err
 			}
 		}
-		ref, err := p.records[0].StoredAs(ledger.ObservationRef(e.Seq, p.at))
+		ref, err := ledger.Referenced(p.leaf, ledger.ObservationRef(e.Seq, p.at))
 		if err != nil {
 			return err
 		}
 		all = append(all, ref)
 		for i, f := range e.Findings {
-			rec := p.records[1+i]
+			rec := p.findings[i]
 			if ref, err := rec.StoredAs(ledger.FindingRef(f.ID, p.at)); err == nil {
 				rec = ref
 			}

@@ -46,6 +46,25 @@ func edgeObservations() []truce.Judged {
 	return out
 }
 
+// wantRecords are the log's records of one observation, built with the ledger's Record API
+// (ObservationRecord, FindingRecord), not the server's shortcuts: the observation, then its
+// findings.
+func wantRecords(o *truce.Observation, findings []truce.Finding, at time.Time) ([]ledger.Record, error) {
+	r, err := ledger.ObservationRecord(o, at)
+	if err != nil {
+		return nil, err
+	}
+	out := []ledger.Record{r}
+	for i := range findings {
+		r, err := ledger.FindingRecord(&findings[i], at)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
 // loggedStore opens a store with the mission's log in dir, as serve does.
 func loggedStore(t *testing.T, dir string) (*sqlite.DB, *missionLog) {
 	t.Helper()
@@ -81,7 +100,7 @@ func ingestLogged(t *testing.T, store *sqlite.DB, mlog *missionLog, batches ...[
 			if dup[i] {
 				continue
 			}
-			recs, err := records(j.Observation, j.Findings, j.Prepared.(prepared).at)
+			recs, err := wantRecords(j.Observation, j.Findings, j.Prepared.(prepared).at)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -102,7 +102,7 @@ func BenchmarkInsertBatchWithoutLog(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := insertEntries(ctx, tx, "plain_entries", next, encodeAll(b, batch)); err != nil {
+		if err := insertEntries(ctx, tx, "plain_entries", nil, next, encodeAll(b, batch)); err != nil {
 			b.Fatal(err)
 		}
 		if err := tx.Commit(); err != nil {
@@ -149,7 +149,7 @@ func benchmarkLogOverhead(b *testing.B, size int) {
 		if tx, err = plain.BeginTx(ctx, nil); err != nil {
 			b.Fatal(err)
 		}
-		if err := insertEntries(ctx, tx, "plain_entries", next, encodeAll(b, batch)); err != nil {
+		if err := insertEntries(ctx, tx, "plain_entries", nil, next, encodeAll(b, batch)); err != nil {
 			b.Fatal(err)
 		}
 		if err := tx.Commit(); err != nil {

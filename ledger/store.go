@@ -166,9 +166,12 @@ func moveRecords(ctx context.Context, q Querier) error {
 
 // Size returns the number of records in the log.
 func Size(ctx context.Context, q Querier) (int64, error) {
+	return size(q.QueryRowContext(ctx, sizeSQL))
+}
+
+func size(row *sql.Row) (int64, error) {
 	var n int64
-	// The last row, found at one end of the primary key's index, ends the log.
-	err := q.QueryRowContext(ctx, `SELECT idx + n FROM ledger_entries ORDER BY idx DESC LIMIT 1`).Scan(&n)
+	err := row.Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -228,7 +231,19 @@ func Append(ctx context.Context, tx *sql.Tx, records ...Record) (int64, error) {
 // AppendEncoded is Append for records already encoded (Record.Encode): the writer's share of
 // appending, the tree's new hashes and the inserts.
 func AppendEncoded(ctx context.Context, tx *sql.Tx, entries ...Encoded) (int64, error) {
-	n, err := Size(ctx, tx)
+	return appendEncoded(ctx, tx, nil, entries)
+}
+
+// appendEncoded appends with the statements prepared in stmts, or, when it is nil, with
+// statements made for the call.
+func appendEncoded(ctx context.Context, tx *sql.Tx, stmts *Statements, entries []Encoded) (int64, error) {
+	var n int64
+	var err error
+	if stmts != nil {
+		n, err = size(tx.StmtContext(ctx, stmts.size).QueryRowContext(ctx))
+	} else {
+		n, err = Size(ctx, tx)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -253,7 +268,11 @@ func AppendEncoded(ctx context.Context, tx *sql.Tx, entries ...Encoded) (int64, 
 	edgeHashes := make([]tlog.Hash, len(edgeIndexes))
 	found := make([]bool, len(edgeIndexes))
 	run := make([]byte, 0, (2*len(entries)+64+hashesPerRow)*tlog.HashSize)
-	err = readHashRows(ctx, tx, append(rowsOf(edgeIndexes), first), func(key int64, row []byte) {
+	var edgeQuery *sql.Stmt
+	if stmts != nil {
+		edgeQuery = tx.StmtContext(ctx, stmts.edge)
+	}
+	err = readHashRowsWith(ctx, tx, edgeQuery, append(rowsOf(edgeIndexes), first), func(key int64, row []byte) {
 		cutHashes(key, row, edgeIndexes, edgeHashes, found)
 		if key == first && first < base {
 			run = append(run, row...)
@@ -273,12 +292,16 @@ func AppendEncoded(ctx context.Context, tx *sql.Tx, entries ...Encoded) (int64, 
 	}
 	stored := len(run) / tlog.HashSize
 
-	if err := insertEntries(ctx, tx, "ledger_entries", n, entries); err != nil {
+	var entryStmts, hashStmts map[int]*sql.Stmt
+	if stmts != nil {
+		entryStmts, hashStmts = stmts.entries, stmts.hashes
+	}
+	if err := insertEntries(ctx, tx, "ledger_entries", entryStmts, n, entries); err != nil {
 		return 0, fmt.Errorf("ledger: append records: %w", err)
 	}
 	// The first row replaces the partial row it extends, if there was one.
 	err = insertRows(ctx, tx, "ledger_hashes (idx, hashes)", 2, (stored+hashesPerRow-1)/hashesPerRow,
-		" ON CONFLICT (idx) DO UPDATE SET hashes = excluded.hashes", func(i int, args []any) []any {
+		hashesUpsert, hashStmts, func(i int, args []any) []any {
 			lo, hi := i*hashesPerRow, min((i+1)*hashesPerRow, stored)
 			return append(args, first+int64(lo), run[lo*tlog.HashSize:hi*tlog.HashSize])
 		})
@@ -290,7 +313,7 @@ func AppendEncoded(ctx context.Context, tx *sql.Tx, entries ...Encoded) (int64, 
 
 // insertEntries writes entries into table (idx, n, data) as records n, n+1, ..., in rows of
 // at most recordsPerRow records and, unless a row holds one, rowBytes bytes.
-func insertEntries(ctx context.Context, tx *sql.Tx, table string, n int64, entries []Encoded) error {
+func insertEntries(ctx context.Context, tx *sql.Tx, table string, prepared map[int]*sql.Stmt, n int64, entries []Encoded) error {
 	// cuts[i] is the first record of row i; the last cut is the end of the batch.
 	cuts := []int{0}
 	size := 0
@@ -301,7 +324,7 @@ func insertEntries(ctx context.Context, tx *sql.Tx, table string, n int64, entri
 		size += len(e.line)
 	}
 	cuts = append(cuts, len(entries))
-	return insertRows(ctx, tx, table+" (idx, n, data)", 3, len(cuts)-1, "", func(i int, args []any) []any {
+	return insertRows(ctx, tx, table+" (idx, n, data)", 3, len(cuts)-1, "", prepared, func(i int, args []any) []any {
 		lo, hi := cuts[i], cuts[i+1]
 		// The rows of one statement are bound together, so each needs bytes of its own.
 		size := 0
@@ -317,17 +340,31 @@ func insertEntries(ctx context.Context, tx *sql.Tx, table string, n int64, entri
 }
 
 // insertRows writes rows rows into table with multi-row INSERT statements of insertChunk rows,
-// prepared once, each followed by suffix. row appends the cols values of row i to args.
-func insertRows(ctx context.Context, tx *sql.Tx, table string, cols, rows int, suffix string, row func(i int, args []any) []any) error {
+// each followed by suffix. row appends the cols values of row i to args. With prepared (the
+// statements of k rows, k a power of two up to insertChunk: Statements) the rows that do not
+// fill a statement go in with the smaller ones; without, with a statement made for them.
+func insertRows(ctx context.Context, tx *sql.Tx, table string, cols, rows int, suffix string, prepared map[int]*sql.Stmt, row func(i int, args []any) []any) error {
 	var full *sql.Stmt
 	args := make([]any, 0, cols*insertChunk)
-	for start := 0; start < rows; start += insertChunk {
-		end := min(start+insertChunk, rows)
+	for start := 0; start < rows; {
+		k := min(insertChunk, rows-start)
+		if prepared != nil {
+			for k&(k-1) != 0 { // the largest power of two not above k
+				k &= k - 1
+			}
+		}
 		args = args[:0]
-		for i := start; i < end; i++ {
+		for i := start; i < start+k; i++ {
 			args = row(i, args)
 		}
-		if end-start == insertChunk {
+		start += k
+		if prepared != nil {
+			if _, err := tx.StmtContext(ctx, prepared[k]).ExecContext(ctx, args...); err != nil {
+				return err
+			}
+			continue
+		}
+		if k == insertChunk {
 			if full == nil {
 				var err error
 				if full, err = tx.PrepareContext(ctx, insertSQL(table, cols, insertChunk)+suffix); err != nil {
@@ -340,7 +377,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, table string, cols, rows int, s
 			}
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, insertSQL(table, cols, end-start)+suffix, args...); err != nil {
+		if _, err := tx.ExecContext(ctx, insertSQL(table, cols, k)+suffix, args...); err != nil {
 			return err
 		}
 	}
@@ -399,20 +436,29 @@ func rowsOf(indexes []int64) []int64 {
 // query, and calls visit with each row found. The row's bytes are valid only during the call:
 // they are the driver's own, not a copy, since a proof needs 32 bytes of each 3,840.
 func readHashRows(ctx context.Context, q Querier, keys []int64, visit func(key int64, row []byte)) error {
+	return readHashRowsWith(ctx, q, nil, keys, visit)
+}
+
+// readHashRowsWith is readHashRows with the prepared query of edgeKeys keys when there is one
+// and the keys are no more (repeated to fill its parameters), or a query made for them.
+func readHashRowsWith(ctx context.Context, q Querier, prepared *sql.Stmt, keys []int64, visit func(key int64, row []byte)) error {
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
-	var b strings.Builder
-	b.WriteString("SELECT idx, hashes FROM ledger_hashes WHERE idx IN (")
-	args := make([]any, len(keys))
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(',')
+	var rows *sql.Rows
+	var err error
+	if prepared != nil && len(keys) <= edgeKeys {
+		args := make([]any, edgeKeys)
+		for i := range args {
+			args[i] = keys[min(i, len(keys)-1)]
 		}
-		fmt.Fprintf(&b, "$%d", i+1)
-		args[i] = k
+		rows, err = prepared.QueryContext(ctx, args...)
+	} else {
+		args := make([]any, len(keys))
+		for i, k := range keys {
+			args[i] = k
+		}
+		rows, err = q.QueryContext(ctx, hashRowsSQL(len(keys)), args...)
 	}
-	b.WriteByte(')')
-	rows, err := q.QueryContext(ctx, b.String(), args...)
 	if err != nil {
 		return fmt.Errorf("read hashes: %w", err)
 	}

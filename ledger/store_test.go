@@ -2,7 +2,10 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -261,5 +264,89 @@ func TestAppendStoresWhatTlogStoredHashesGives(t *testing.T) {
 	}
 	if _, err := readHashes(ctx, db, []int64{int64(len(want))}); err == nil || !strings.Contains(err.Error(), "is missing") {
 		t.Errorf("reading past the stored hashes: %v, want an error", err)
+	}
+}
+
+// TestPreparedStatementsAppendAsAppendEncodedDoes: an append through statements prepared once
+// on the writer's connection writes the very rows AppendEncoded writes, batch after batch of
+// every size (the statements of 32, 16, ... 1 rows serve them all).
+func TestPreparedStatementsAppendAsAppendEncodedDoes(t *testing.T) {
+	ctx := context.Background()
+	adhoc, prepared := openDB(t), openDB(t)
+	// One connection, as the store's writer has: the statements and the transactions share it.
+	prepared.SetMaxOpenConns(1)
+	stmts, err := PrepareStatements(ctx, prepared.PrepareContext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stmts.Close()
+	next := 0
+	for _, size := range []int{1, 7, 33, 100, 257, 1000, 3, 4000} {
+		batch := make([]Encoded, size)
+		for i := range batch {
+			r, err := ObservationRecord(observation(next+i), t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if batch[i], err = r.Encode(); err != nil {
+				t.Fatal(err)
+			}
+			if i%3 == 0 { // some kept as references, as the server keeps observations
+				if batch[i], err = batch[i].StoredAs(ObservationRef(int64(next+i+1), t0)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		next += size
+		for _, db := range []*sql.DB{adhoc, prepared} {
+			tx, err := db.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if db == prepared {
+				_, err = stmts.Append(ctx, tx, batch...)
+			} else {
+				_, err = AppendEncoded(ctx, tx, batch...)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, table := range []string{"ledger_entries", "ledger_hashes"} {
+		dump := func(db *sql.DB) []string {
+			rows, err := db.Query(`SELECT * FROM ` + table + ` ORDER BY idx`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			cols, _ := rows.Columns()
+			var out []string
+			for rows.Next() {
+				vals := make([]any, len(cols))
+				ptrs := make([]any, len(cols))
+				for i := range vals {
+					ptrs[i] = &vals[i]
+				}
+				rows.Scan(ptrs...)
+				out = append(out, fmt.Sprint(vals...))
+			}
+			return out
+		}
+		a, p := dump(adhoc), dump(prepared)
+		if len(a) == 0 || !slices.Equal(a, p) {
+			t.Errorf("%s: %d rows appended with statements made for the call, %d with prepared ones, or they differ", table, len(a), len(p))
+		}
+	}
+	ha, err := TreeHash(ctx, adhoc, int64(next))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hp, err := TreeHash(ctx, prepared, int64(next))
+	if err != nil || ha != hp {
+		t.Errorf("tree hashes %v and %v, %v", ha, hp, err)
 	}
 }

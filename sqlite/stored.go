@@ -121,3 +121,11 @@ func scanStoredObservation(rows *sql.Rows) (StoredObservation, error) {
 	o.Time = time.Unix(0, t).UTC()
 	return s, nil
 }
+
+// PrepareWrite prepares query on the store's single write connection, for a hook that runs
+// statements inside the store's transactions (tx.StmtContext then runs what was prepared, with
+// no parsing). It must be called outside the store's transactions: while one runs, the
+// connection is taken.
+func (db *DB) PrepareWrite(ctx context.Context, query string) (*sql.Stmt, error) {
+	return db.write.PrepareContext(ctx, query)
+}

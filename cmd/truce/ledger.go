@@ -26,6 +26,8 @@ import (
 type missionLog struct {
 	db       *sql.DB // a connection pool of its own on the same file, for proofs and checkpoints
 	resolver storeResolver
+	// stmts are the appends' statements, prepared on the store's write connection.
+	stmts    *ledger.Statements
 	signer   note.Signer
 	verifier note.Verifier
 	vkey     string
@@ -68,7 +70,12 @@ func openLog(store *sqlite.DB, dataDir, origin, keyFile string) (*missionLog, er
 		db.Close()
 		return nil, err
 	}
-	l := &missionLog{db: db, resolver: storeResolver{store}, signer: signer, verifier: verifier, vkey: vkey}
+	stmts, err := ledger.PrepareStatements(ctx, store.PrepareWrite)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("log: %w", err)
+	}
+	l := &missionLog{db: db, resolver: storeResolver{store}, stmts: stmts, signer: signer, verifier: verifier, vkey: vkey}
 	store.SetIngestHook(l.append)
 	store.SetReviewHook(l.appendDecision)
 	store.SetResponseHook(l.appendResponse)
@@ -144,7 +151,7 @@ func (l *missionLog) append(ctx context.Context, tx *sql.Tx, stored []truce.Even
 			all = append(all, rec)
 		}
 	}
-	_, err := ledger.AppendEncoded(ctx, tx, all...)
+	_, err := l.stmts.Append(ctx, tx, all...)
 	return err
 }
 
@@ -302,7 +309,7 @@ func (l *missionLog) run(ctx context.Context, log *slog.Logger, every time.Durat
 	}
 }
 
-func (l *missionLog) Close() error { return l.db.Close() }
+func (l *missionLog) Close() error { return errors.Join(l.stmts.Close(), l.db.Close()) }
 
 // Checkpoint returns the latest signed checkpoint with the cosignatures kept for it.
 func (l *missionLog) Checkpoint(ctx context.Context) ([]byte, error) {

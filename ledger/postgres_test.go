@@ -71,13 +71,30 @@ func TestLedgerOnPostgreSQL(t *testing.T) {
 	signer, verifier := testKey(t, "truce.example/mission")
 	var tb treeBuilder
 	n := 0
-	for _, batch := range []int{1, 2, 300, 7} {
+	// Two batches go through statements prepared once, as the server's writer appends.
+	stmts, err := PrepareStatements(ctx, db.PrepareContext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stmts.Close()
+	for k, batch := range []int{1, 2, 300, 7} {
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		recs := records(t, n, batch)
-		first, err := Append(ctx, tx, recs...)
+		var first int64
+		if k%2 == 0 {
+			first, err = Append(ctx, tx, recs...)
+		} else {
+			enc := make([]Encoded, len(recs))
+			for i, r := range recs {
+				if enc[i], err = r.Encode(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			first, err = stmts.Append(ctx, tx, enc...)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -56,22 +56,11 @@ func ObservationRecord(o *truce.Observation, at time.Time) (Record, error) {
 // time was most of what making it allocated.
 var attrsEncoders = sync.Pool{New: func() any { return new(truce.ObservationJSON) }}
 
-// EncodeObservation returns what ObservationRecord(o, at) and then Record.Encode return, the
-// canonical encoding written once into one buffer and hashed there. attrs, when not nil, is
-// o's attrs as the store will keep them (truce.Judged.AttrsJSON), written already; nil has
-// them written here.
-func EncodeObservation(o *truce.Observation, attrs []byte, at time.Time) (Encoded, error) {
-	b, err := appendObservationEncoding(make([]byte, 1, 256+2*len(o.Source)+2*len(o.ID)+len(attrs)+140*(len(o.Evidence)+1)), o, attrs, at)
-	if err != nil {
-		return Encoded{}, err
-	}
-	leaf := sha256.Sum256(b)
-	return Encoded{line: append(b[1:], '\n'), leaf: leaf}, nil
-}
-
-// ObservationLeaf returns the leaf hash of the record EncodeObservation encodes, without
-// keeping the encoding: the form the server makes for every observation it accepts, whose
-// record the log keeps as a reference to the store's row (Referenced).
+// ObservationLeaf returns the leaf hash of ObservationRecord(o, at), its canonical encoding
+// written once into a pooled buffer, hashed there and not kept: the form the server makes for
+// every observation it accepts, whose record the log keeps as a reference to the store's row
+// (Referenced). attrs, when not nil, is o's attrs as the store will keep them
+// (truce.Judged.AttrsJSON), written already; nil has them written here.
 func ObservationLeaf(o *truce.Observation, attrs []byte, at time.Time) (tlog.Hash, error) {
 	buf := scratch.Get().(*[]byte)
 	defer scratch.Put(buf)
@@ -162,44 +151,20 @@ func StoredObservationRecord(o *truce.Observation, attrs []byte, at time.Time) (
 // left out when empty or zero, as encoding/json leaves them out of a truce.Observation. Every
 // value is one the store keeps exactly, so the row gives the same bytes back.
 func appendObservationBody(b []byte, o *truce.Observation, attrs []byte) ([]byte, error) {
-	for _, f := range []struct{ name, value string }{{"id", o.ID}, {"source", o.Source}, {"kind", o.Kind}, {"party", o.Party}} {
-		if !utf8.ValidString(f.value) {
-			return nil, fmt.Errorf("%s: not valid UTF-8", f.name)
-		}
-	}
-	for _, f := range []struct {
-		name  string
-		value float64
-	}{{"lat", o.Lat}, {"lon", o.Lon}, {"ce_m", o.CEm}} {
-		if math.IsNaN(f.value) || math.IsInf(f.value, 0) {
-			return nil, fmt.Errorf("%s: %v is not a finite number", f.name, f.value)
-		}
-	}
-	if o.Time.IsZero() {
-		return nil, fmt.Errorf("time: required")
+	source := []stringField{{"source", o.Source, false}}
+	kind := []stringField{{"kind", o.Kind, true}}
+	party := []stringField{{"party", o.Party, false}}
+	numbers := []numberField{{"lat", o.Lat, true}, {"lon", o.Lon, true}, {"ce_m", o.CEm, false}}
+	if err := checkFields(o.ID, o.Time, numbers, source, kind, party); err != nil {
+		return nil, err
 	}
 	b = append(b, `{"id":`...)
 	b = appendString(b, o.ID)
-	if o.Source != "" {
-		b = append(b, `,"source":`...)
-		b = appendString(b, o.Source)
-	}
-	b = append(b, `,"time":"`...)
-	b = o.Time.UTC().AppendFormat(b, time.RFC3339Nano)
-	b = append(b, `","kind":`...)
-	b = appendString(b, o.Kind)
-	b = append(b, `,"lat":`...)
-	b = truce.AppendJSONNumber(b, o.Lat)
-	b = append(b, `,"lon":`...)
-	b = truce.AppendJSONNumber(b, o.Lon)
-	if o.CEm != 0 {
-		b = append(b, `,"ce_m":`...)
-		b = truce.AppendJSONNumber(b, o.CEm)
-	}
-	if o.Party != "" {
-		b = append(b, `,"party":`...)
-		b = appendString(b, o.Party)
-	}
+	b = appendStringFields(b, source)
+	b = appendTimeField(b, o.Time)
+	b = appendStringFields(b, kind)
+	b = appendNumberFields(b, numbers)
+	b = appendStringFields(b, party)
 	if len(attrs) > 0 && string(attrs) != "{}" {
 		b = append(b, `,"attrs":`...)
 		b = append(b, attrs...)
@@ -237,62 +202,86 @@ type stringField struct {
 	always     bool
 }
 
+// numberField is a number member of a body: written always, or only when not zero.
+type numberField struct {
+	key    string
+	value  float64
+	always bool
+}
+
+// checkFields refuses what a body cannot carry byte for byte: text that is not UTF-8, a number
+// that is not finite, no time.
+func checkFields(id string, t time.Time, numbers []numberField, groups ...[]stringField) error {
+	if !utf8.ValidString(id) {
+		return fmt.Errorf("id: not valid UTF-8")
+	}
+	for _, group := range groups {
+		for _, f := range group {
+			if !utf8.ValidString(f.value) {
+				return fmt.Errorf("%s: not valid UTF-8", f.key)
+			}
+		}
+	}
+	for _, n := range numbers {
+		if math.IsNaN(n.value) || math.IsInf(n.value, 0) {
+			return fmt.Errorf("%s: %v is not a finite number", n.key, n.value)
+		}
+	}
+	if t.IsZero() {
+		return fmt.Errorf("time: required")
+	}
+	return nil
+}
+
+func appendKey(b []byte, key string) []byte {
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	return append(b, '"', ':')
+}
+
 func appendStringFields(b []byte, fields []stringField) []byte {
 	for _, f := range fields {
 		if f.always || f.value != "" {
-			b = append(b, ',', '"')
-			b = append(b, f.key...)
-			b = append(b, '"', ':')
-			b = appendString(b, f.value)
+			b = appendString(appendKey(b, f.key), f.value)
 		}
 	}
 	return b
 }
 
-func appendNumberField(b []byte, key string, v float64) []byte {
-	b = append(b, ',', '"')
-	b = append(b, key...)
-	b = append(b, '"', ':')
-	return truce.AppendJSONNumber(b, v)
+func appendNumberFields(b []byte, fields []numberField) []byte {
+	for _, f := range fields {
+		if f.always || f.value != 0 {
+			b = truce.AppendJSONNumber(appendKey(b, f.key), f.value)
+		}
+	}
+	return b
+}
+
+// appendTimeField appends the "time" member, in UTC as a record's time is written.
+func appendTimeField(b []byte, t time.Time) []byte {
+	b = append(appendKey(b, "time"), '"')
+	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
 }
 
 func appendFindingBody(b []byte, f *truce.Finding) ([]byte, error) {
 	head := []stringField{{"rule", f.Rule, true}, {"article", f.Article, true}, {"title", f.Title, false},
 		{"observation", f.Observation, true}, {"source", f.Source, false}, {"kind", f.Kind, true}}
+	position := []numberField{{"lat", f.Lat, true}, {"lon", f.Lon, true}}
 	middle := []stringField{{"zone", f.Zone, false}, {"party", f.Party, false}, {"attribution", f.Attribution, false},
 		{"severity", f.Severity, true}}
+	confidence := []numberField{{"confidence", f.Confidence, true}}
 	tail := []stringField{{"status", f.Status, true}, {"explanation", f.Explanation, true}, {"agreement", f.Agreement, true}}
-	if !utf8.ValidString(f.ID) {
-		return nil, fmt.Errorf("id: not valid UTF-8")
-	}
-	for _, group := range [][]stringField{head, middle, tail} {
-		for _, s := range group {
-			if !utf8.ValidString(s.value) {
-				return nil, fmt.Errorf("%s: not valid UTF-8", s.key)
-			}
-		}
-	}
-	for _, n := range []struct {
-		key string
-		v   float64
-	}{{"lat", f.Lat}, {"lon", f.Lon}, {"confidence", f.Confidence}} {
-		if math.IsNaN(n.v) || math.IsInf(n.v, 0) {
-			return nil, fmt.Errorf("%s: %v is not a finite number", n.key, n.v)
-		}
-	}
-	if f.Time.IsZero() {
-		return nil, fmt.Errorf("time: required")
+	if err := checkFields(f.ID, f.Time, append(position, confidence...), head, middle, tail); err != nil {
+		return nil, err
 	}
 	b = append(b, `{"id":`...)
 	b = appendString(b, f.ID)
 	b = appendStringFields(b, head)
-	b = append(b, `,"time":"`...)
-	b = f.Time.UTC().AppendFormat(b, time.RFC3339Nano)
-	b = append(b, '"')
-	b = appendNumberField(b, "lat", f.Lat)
-	b = appendNumberField(b, "lon", f.Lon)
+	b = appendTimeField(b, f.Time)
+	b = appendNumberFields(b, position)
 	b = appendStringFields(b, middle)
-	b = appendNumberField(b, "confidence", f.Confidence)
+	b = appendNumberFields(b, confidence)
 	b = appendStringFields(b, tail)
 	return append(b, '}'), nil
 }

@@ -96,7 +96,7 @@ func exportRecords(ctx context.Context, q Querier, r Resolver, size int64, path 
 		idx, n int64
 		data   []byte
 	}
-	return writeFile(path, func(w *bufio.Writer) error {
+	return WriteExportFile(path, func(w *bufio.Writer) error {
 		var next int64
 		for next < size {
 			rows, err := q.QueryContext(ctx, `SELECT idx, n, data FROM ledger_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx LIMIT $3`, next, size, pageRows)
@@ -155,7 +155,7 @@ func exportLeafHashes(ctx context.Context, q Querier, size int64, path string) e
 		return fmt.Errorf("ledger: export leaf hashes: %w", err)
 	}
 	defer rows.Close()
-	return writeFile(path, func(w *bufio.Writer) error {
+	return WriteExportFile(path, func(w *bufio.Writer) error {
 		var next, want int64 // the next record, and the next stored hash index
 		var run []byte
 		for rows.Next() {
@@ -188,7 +188,7 @@ func exportLeafHashes(ctx context.Context, q Querier, size int64, path string) e
 }
 
 // writeFile creates path, lets fill write it through a buffer, and syncs it.
-func writeFile(path string, fill func(*bufio.Writer) error) error {
+func WriteExportFile(path string, fill func(*bufio.Writer) error) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err

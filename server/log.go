@@ -24,6 +24,8 @@ type Log interface {
 	ConsistencyProof(ctx context.Context, from, to int64) (tlog.TreeProof, error)
 	// Entries returns the canonical encodings of records start to end-1.
 	Entries(ctx context.Context, start, end int64) ([][]byte, error)
+	// LeafHashes returns the tree's stored leaf hashes of records start to end-1.
+	LeafHashes(ctx context.Context, start, end int64) ([]tlog.Hash, error)
 	// AddCosignature keeps a witness's cosignature: note is a checkpoint the mission signed,
 	// with the witness's signature added. Errors: EINVALID when the mission's signature does
 	// not verify or the checkpoint is not one the mission published.
@@ -46,6 +48,9 @@ func (s *Server) logRoutes() {
 	s.mux.Handle("GET /api/v1/log/proof/inclusion", s.allow(everyone, s.getInclusion))
 	s.mux.Handle("GET /api/v1/log/proof/consistency", s.allow(everyone, s.getConsistency))
 	s.mux.Handle("GET /api/v1/log/entries", s.allow(insiders, s.getEntries))
+	// The leaf hashes are what an export made from the server carries beside the records,
+	// so that verify can name a record altered in the mission's database.
+	s.mux.Handle("GET /api/v1/log/leaves", s.allow(insiders, s.getLeaves))
 	s.mux.Handle("POST /api/v1/log/cosignature", s.allow(witnesses, s.postCosignature))
 }
 
@@ -134,6 +139,30 @@ func (s *Server) getEntries(w http.ResponseWriter, r *http.Request, _ *truce.Tok
 		w.Write(e)
 		w.Write([]byte{'\n'})
 	}
+}
+
+// leavesReply is the body of GET /log/leaves.
+type leavesReply struct {
+	Start  int64    `json:"start"`
+	Leaves []string `json:"leaves"` // base64 leaf hashes of records start, start+1, ...
+}
+
+// getLeaves serves the tree's stored leaf hashes of records start to end-1 (at most
+// maxEntries).
+func (s *Server) getLeaves(w http.ResponseWriter, r *http.Request, _ *truce.Token) {
+	p, err := intParams(r, "start", "end")
+	if err == nil && (p[1] < p[0] || p[1]-p[0] > maxEntries) {
+		err = truce.Errorf(truce.EINVALID, "end must be from start to start+%d", maxEntries)
+	}
+	var leaves []tlog.Hash
+	if err == nil {
+		leaves, err = s.opt.Log.LeafHashes(r.Context(), p[0], p[1])
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, leavesReply{Start: p[0], Leaves: hashes(leaves)})
 }
 
 func (s *Server) postCosignature(w http.ResponseWriter, r *http.Request, tok *truce.Token) {

@@ -346,6 +346,10 @@ func (l *missionLog) ConsistencyProof(ctx context.Context, from, to int64) (tlog
 	return ledger.ProveConsistency(ctx, l.db, from, to)
 }
 
+func (l *missionLog) LeafHashes(ctx context.Context, start, end int64) ([]tlog.Hash, error) {
+	return ledger.LeafHashes(ctx, l.db, start, end)
+}
+
 func (l *missionLog) Entries(ctx context.Context, start, end int64) ([][]byte, error) {
 	return ledger.Entries(ctx, l.db, l.resolver, start, end)
 }

@@ -374,3 +374,60 @@ func TestTamperedStoreRowsAreNamedByVerify(t *testing.T) {
 		failsNaming(t, res, err, min(index[300], index[301]))
 	})
 }
+
+// TestExportFromAServerVerifiesAndNamesAnAlteredRecord: `truce export --server URL --token T`
+// writes a folder verify accepts, from the API alone; and once a row of the store is altered
+// behind the server's back, the next export from it fails verify, which names the record.
+func TestExportFromAServerVerifiesAndNamesAnAlteredRecord(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server process")
+	}
+	data := t.TempDir()
+	monitor := lastLine(runCommand(t, "token", "create", "--role", "monitor", "--data", data))
+	analyst := lastLine(runCommand(t, "token", "create", "--role", "analyst", "--data", data))
+	server := startServer(t, "--agreement", examplesDir("notional-east"), "--data", data, "--checkpoint-every", "100ms")
+	ctx := context.Background()
+	if status, reply, err := httpDo(ctx, "POST", server.url+"/api/v1/observations", monitor, "application/x-ndjson", []byte(logTestObservations)); err != nil || status != 200 {
+		t.Fatalf("post: %v %d %s", err, status, reply)
+	}
+	// Three observations, two of which break dmz-presence: five records.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		_, body, _ := httpDo(ctx, "GET", server.url+"/api/v1/log/checkpoint", analyst, "", nil)
+		if bytes.Contains(body, []byte("\n5\n")) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no checkpoint of 5 records within 10 s: %s", body)
+		}
+	}
+	verify := func(out string) (string, error) {
+		res, err := command("verify", "--key", filepath.Join(data, "log.pub"), out).CombinedOutput()
+		return string(res), err
+	}
+	out := filepath.Join(t.TempDir(), "export")
+	runCommand(t, "export", "--server", server.url, "--token", analyst, "--out", out)
+	if res, err := verify(out); err != nil {
+		t.Fatalf("verify of an export from the server: %v\n%s", err, res)
+	}
+
+	// The second observation (record 2: l1, its finding, then l2) moved behind the server.
+	db, err := sql.Open("sqlite", "file:"+dbPath(data)+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE observations SET lat = lat + 0.001 WHERE id = 'l2'`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	again := filepath.Join(t.TempDir(), "export")
+	runCommand(t, "export", "--server", server.url, "--token", analyst, "--out", again)
+	res, err := verify(again)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(lastLine(res), "record 2:") {
+		t.Errorf("verify of an export after a row was altered: %v\n%s", err, res)
+	}
+	// Without a token the server gives nothing.
+	if res, err := command("export", "--server", server.url, "--out", filepath.Join(t.TempDir(), "x")).CombinedOutput(); err == nil {
+		t.Errorf("an export without --token succeeded:\n%s", res)
+	}
+}

@@ -71,19 +71,38 @@ at fault.`,
 	verifyCmd.MarkFlagRequired("key")
 	rootCmd.AddCommand(verifyCmd)
 
-	var dataDir, outDir, origin, signerFile string
+	var dataDir, outDir, origin, signerFile, serverURL, token string
 	exportCmd := &cobra.Command{
-		Use:   "export --data DIR --out FOLDER",
+		Use:   "export (--data DIR | --server URL --token T) --out FOLDER",
 		Short: "Write the mission's log and a signed checkpoint into a folder for truce verify",
 		Long: `Export signs a checkpoint of the log kept in DIR/truce.db (with DIR/log.key, which is
 made on first use with the name --origin, or with the key file --key) and writes the records, the checkpoint, the
 earlier checkpoints and the consistency proofs into FOLDER, which must not exist or be
-empty. Give the parties DIR/log.pub, by another way than the folder, to check it with.`,
+empty. Give the parties DIR/log.pub, by another way than the folder, to check it with.
+
+With --server and an admin's or analyst's --token it exports from a running server
+instead: the records and the tree's leaf hashes as the server serves them, and the latest
+checkpoint it signed. Earlier checkpoints are not served, so that folder has none; verify
+checks everything in it against the signed checkpoint all the same.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			if ctx == nil {
 				ctx = context.Background()
+			}
+			if serverURL != "" {
+				if token == "" {
+					return errors.New("export: --server needs --token (an admin's or analyst's)")
+				}
+				if cmd.Flags().Changed("data") || cmd.Flags().Changed("key") {
+					return errors.New("export: --server exports what the server serves; --data and --key are for a data folder")
+				}
+				cp, err := exportFromServer(ctx, serverURL, token, outDir, cmd.ErrOrStderr())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "exported %s: %s, %s, to %s\n", cp.Origin, cp, serverURL, outDir)
+				return nil
 			}
 			dbPath := filepath.Join(dataDir, "truce.db")
 			if _, err := os.Stat(dbPath); errors.Is(err, fs.ErrNotExist) {
@@ -124,6 +143,8 @@ empty. Give the parties DIR/log.pub, by another way than the folder, to check it
 	exportCmd.Flags().StringVar(&outDir, "out", "", "the folder to write")
 	exportCmd.Flags().StringVar(&origin, "origin", "truce-mission", "the log's name, used only when the key is made")
 	exportCmd.Flags().StringVar(&signerFile, "key", "", "the mission's signing key file, instead of DIR/log.key (mode 0600)")
+	exportCmd.Flags().StringVar(&serverURL, "server", "", "export from the running server at this URL instead of a data folder")
+	exportCmd.Flags().StringVar(&token, "token", "", "with --server: an admin's or analyst's token")
 	exportCmd.MarkFlagRequired("out")
 	rootCmd.AddCommand(exportCmd)
 }

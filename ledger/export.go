@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/transparency-dev/formats/log"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/truce-project/truce"
 )
 
 // Names of the files in an export folder (see the package comment).
@@ -39,6 +42,27 @@ func Export(ctx context.Context, q Querier, r Resolver, signer note.Signer, dir 
 	if signed == nil {
 		return Checkpoint{}, errors.New("ledger: export: the log is empty")
 	}
+	return exportAt(ctx, q, r, signed, dir)
+}
+
+// ExportUntil is Export as of the checkpoint the mission published for the first size
+// records, not a new one: the records up to it, the checkpoints published before it with the
+// proofs that it extends them, and it. Errors: ENOTFOUND when no checkpoint of that size was
+// published.
+func ExportUntil(ctx context.Context, q Querier, r Resolver, size int64, dir string) (Checkpoint, error) {
+	sizes, notes, err := PublishedCheckpoints(ctx, q)
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	i, found := slices.BinarySearch(sizes, size)
+	if !found {
+		return Checkpoint{}, truce.Errorf(truce.ENOTFOUND, "ledger: export: the mission published no checkpoint of %d records (published: %v)", size, sizes)
+	}
+	return exportAt(ctx, q, r, notes[i], dir)
+}
+
+// exportAt writes the export as of the signed checkpoint note signed.
+func exportAt(ctx context.Context, q Querier, r Resolver, signed []byte, dir string) (Checkpoint, error) {
 	var body log.Checkpoint
 	if _, err := body.Unmarshal(signed); err != nil {
 		return Checkpoint{}, fmt.Errorf("ledger: export: %w", err)

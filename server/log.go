@@ -18,6 +18,8 @@ type Log interface {
 	// Checkpoint returns the latest signed checkpoint note with the cosignatures witnesses
 	// have posted for it. Errors: ENOTFOUND while the log is empty.
 	Checkpoint(ctx context.Context) ([]byte, error)
+	// SignCheckpoint signs a checkpoint of the log now, if it has grown since the last one.
+	SignCheckpoint(ctx context.Context) error
 	// InclusionProof proves that record index is in the tree of size records.
 	InclusionProof(ctx context.Context, index, size int64) (tlog.RecordProof, error)
 	// ConsistencyProof proves that the tree of from records is a prefix of the tree of to.
@@ -45,6 +47,8 @@ func (s *Server) logRoutes() {
 	everyone := []truce.Role{truce.RoleAdmin, truce.RoleMonitor, truce.RoleAnalyst, truce.RoleLiaison, truce.RoleObserver}
 	witnesses := []truce.Role{truce.RoleAdmin, truce.RoleLiaison, truce.RoleObserver}
 	s.mux.Handle("GET /api/v1/log/checkpoint", s.allow(everyone, s.getCheckpoint))
+	// A checkpoint on demand, before a report or an export, without waiting for the next one.
+	s.mux.Handle("POST /api/v1/log/checkpoint", s.allow(insiders, s.postCheckpoint))
 	s.mux.Handle("GET /api/v1/log/proof/inclusion", s.allow(everyone, s.getInclusion))
 	s.mux.Handle("GET /api/v1/log/proof/consistency", s.allow(everyone, s.getConsistency))
 	s.mux.Handle("GET /api/v1/log/entries", s.allow(insiders, s.getEntries))
@@ -62,6 +66,16 @@ func (s *Server) getCheckpoint(w http.ResponseWriter, r *http.Request, _ *truce.
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Write(note)
+}
+
+// postCheckpoint signs a checkpoint of the log as it is now (if it has grown) and answers with
+// the latest, as GET does.
+func (s *Server) postCheckpoint(w http.ResponseWriter, r *http.Request, tok *truce.Token) {
+	if err := s.opt.Log.SignCheckpoint(r.Context()); err != nil {
+		writeError(w, err)
+		return
+	}
+	s.getCheckpoint(w, r, tok)
 }
 
 type proofReply struct {

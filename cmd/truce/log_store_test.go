@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -375,8 +377,8 @@ func TestTamperedStoreRowsAreNamedByVerify(t *testing.T) {
 	})
 }
 
-// TestExportFromAServerVerifiesAndNamesAnAlteredRecord: `truce export --server URL --token T`
-// writes a folder verify accepts, from the API alone; and once a row of the store is altered
+// TestExportFromAServerVerifiesAndNamesAnAlteredRecord: a checkpoint is signed on demand, and
+// `truce export --server URL --token T` writes a folder verify accepts, from the API alone; and once a row of the store is altered
 // behind the server's back, the next export from it fails verify, which names the record.
 func TestExportFromAServerVerifiesAndNamesAnAlteredRecord(t *testing.T) {
 	if testing.Short() {
@@ -385,20 +387,22 @@ func TestExportFromAServerVerifiesAndNamesAnAlteredRecord(t *testing.T) {
 	data := t.TempDir()
 	monitor := lastLine(runCommand(t, "token", "create", "--role", "monitor", "--data", data))
 	analyst := lastLine(runCommand(t, "token", "create", "--role", "analyst", "--data", data))
-	server := startServer(t, "--agreement", examplesDir("notional-east"), "--data", data, "--checkpoint-every", "100ms")
+	// Checkpoints only on demand: the periodic one is an hour away.
+	server := startServer(t, "--agreement", examplesDir("notional-east"), "--data", data, "--checkpoint-every", "1h")
 	ctx := context.Background()
 	if status, reply, err := httpDo(ctx, "POST", server.url+"/api/v1/observations", monitor, "application/x-ndjson", []byte(logTestObservations)); err != nil || status != 200 {
 		t.Fatalf("post: %v %d %s", err, status, reply)
 	}
-	// Three observations, two of which break dmz-presence: five records.
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		_, body, _ := httpDo(ctx, "GET", server.url+"/api/v1/log/checkpoint", analyst, "", nil)
-		if bytes.Contains(body, []byte("\n5\n")) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no checkpoint of 5 records within 10 s: %s", body)
-		}
+	// Three observations, two of which break dmz-presence: five records, signed on demand.
+	if status, _, _ := httpDo(ctx, "POST", server.url+"/api/v1/log/checkpoint", monitor, "", nil); status != 403 {
+		t.Errorf("a monitor asking for a checkpoint: %d, want 403", status)
+	}
+	status, body, err := httpDo(ctx, "POST", server.url+"/api/v1/log/checkpoint", analyst, "", nil)
+	if err != nil || status != 200 || !bytes.Contains(body, []byte("\n5\n")) {
+		t.Fatalf("a checkpoint on demand: %v %d\n%s", err, status, body)
+	}
+	if _, got, _ := httpDo(ctx, "GET", server.url+"/api/v1/log/checkpoint", analyst, "", nil); !bytes.Equal(got, body) {
+		t.Errorf("GET serves\n%s\nafter POST signed\n%s", got, body)
 	}
 	verify := func(out string) (string, error) {
 		res, err := command("verify", "--key", filepath.Join(data, "log.pub"), out).CombinedOutput()
@@ -429,5 +433,67 @@ func TestExportFromAServerVerifiesAndNamesAnAlteredRecord(t *testing.T) {
 	// Without a token the server gives nothing.
 	if res, err := command("export", "--server", server.url, "--out", filepath.Join(t.TempDir(), "x")).CombinedOutput(); err == nil {
 		t.Errorf("an export without --token succeeded:\n%s", res)
+	}
+}
+
+// TestExportUntilAnEarlierCheckpoint: export --until writes the log as of a checkpoint the
+// mission published before, given by its size or by a file a party kept, and verify accepts
+// it; a checkpoint the mission did not publish is refused.
+func TestExportUntilAnEarlierCheckpoint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the truce command")
+	}
+	dir := t.TempDir()
+	store, mlog := loggedStore(t, dir)
+	day := simulatedBatches(t, "", 200)
+	ctx := context.Background()
+	var sizes []int64
+	for _, batch := range day[:3] {
+		ingestLogged(t, store, mlog, batch)
+		if _, err := mlog.checkpoint(ctx); err != nil {
+			t.Fatal(err)
+		}
+		size, err := ledger.Size(ctx, mlog.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, size)
+	}
+	_, notes, err := ledger.PublishedCheckpoints(ctx, mlog.db)
+	if err != nil || len(notes) != 3 {
+		t.Fatalf("%d checkpoints published, %v", len(notes), err)
+	}
+	mlog.Close()
+	store.Close()
+
+	kept := filepath.Join(t.TempDir(), "kept-checkpoint")
+	os.WriteFile(kept, notes[1], 0o600)
+	for _, until := range []string{fmt.Sprint(sizes[0]), kept} {
+		out := filepath.Join(t.TempDir(), "export")
+		runCommand(t, "export", "--data", dir, "--until", until, "--out", out)
+		res, err := command("verify", "--key", filepath.Join(dir, "log.pub"), out).CombinedOutput()
+		if err != nil {
+			t.Fatalf("verify of an export --until %s: %v\n%s", until, err, res)
+		}
+		want := sizes[0]
+		if until == kept {
+			want = sizes[1]
+		}
+		if !strings.Contains(string(res), fmt.Sprintf("records: %d,", want)) {
+			t.Errorf("export --until %s: verify says\n%s\nwant %d records", until, res, want)
+		}
+	}
+	// A checkpoint of a size never published, and one whose root is not the mission's.
+	forged := filepath.Join(t.TempDir(), "forged")
+	text := notes[1][:bytes.Index(notes[1], []byte("\n\n"))+1]
+	lines := bytes.Split(text, []byte("\n"))
+	lines[2] = []byte(base64.StdEncoding.EncodeToString(make([]byte, 32)))
+	os.WriteFile(forged, append(bytes.Join(lines, []byte("\n")), '\n'), 0o600)
+	for _, until := range []string{"12345", forged} {
+		if res, err := command("export", "--data", dir, "--until", until, "--out", filepath.Join(t.TempDir(), "x")).CombinedOutput(); err == nil {
+			t.Errorf("export --until %s succeeded:\n%s", until, res)
+		} else if !strings.Contains(string(res), "published") {
+			t.Errorf("export --until %s: the error does not say what the mission published:\n%s", until, res)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/note"
@@ -71,14 +73,18 @@ at fault.`,
 	verifyCmd.MarkFlagRequired("key")
 	rootCmd.AddCommand(verifyCmd)
 
-	var dataDir, outDir, origin, signerFile, serverURL, token string
+	var dataDir, outDir, origin, signerFile, serverURL, token, until string
 	exportCmd := &cobra.Command{
-		Use:   "export (--data DIR | --server URL --token T) --out FOLDER",
+		Use:   "export (--data DIR [--until CHECKPOINT] | --server URL --token T) --out FOLDER",
 		Short: "Write the mission's log and a signed checkpoint into a folder for truce verify",
 		Long: `Export signs a checkpoint of the log kept in DIR/truce.db (with DIR/log.key, which is
 made on first use with the name --origin, or with the key file --key) and writes the records, the checkpoint, the
 earlier checkpoints and the consistency proofs into FOLDER, which must not exist or be
 empty. Give the parties DIR/log.pub, by another way than the folder, to check it with.
+
+With --until it exports as of a checkpoint the mission published before instead of a new
+one: CHECKPOINT is its size, or a file holding it (a signed checkpoint a party kept), which
+must be the very one published at that size.
 
 With --server and an admin's or analyst's --token it exports from a running server
 instead: the records and the tree's leaf hashes as the server serves them, and the latest
@@ -94,8 +100,8 @@ checks everything in it against the signed checkpoint all the same.`,
 				if token == "" {
 					return errors.New("export: --server needs --token (an admin's or analyst's)")
 				}
-				if cmd.Flags().Changed("data") || cmd.Flags().Changed("key") {
-					return errors.New("export: --server exports what the server serves; --data and --key are for a data folder")
+				if cmd.Flags().Changed("data") || cmd.Flags().Changed("key") || until != "" {
+					return errors.New("export: --server exports the server's latest checkpoint; --data, --key and --until are for a data folder")
 				}
 				cp, err := exportFromServer(ctx, serverURL, token, outDir, cmd.ErrOrStderr())
 				if err != nil {
@@ -131,7 +137,16 @@ checks everything in it against the signed checkpoint all the same.`,
 				return err
 			}
 			defer store.Close()
-			cp, err := ledger.Export(ctx, db, storeResolver{store}, signer, outDir)
+			var cp ledger.Checkpoint
+			if until != "" {
+				var size int64
+				if size, err = untilSize(ctx, db, until); err != nil {
+					return err
+				}
+				cp, err = ledger.ExportUntil(ctx, db, storeResolver{store}, size, outDir)
+			} else {
+				cp, err = ledger.Export(ctx, db, storeResolver{store}, signer, outDir)
+			}
 			if err != nil {
 				return err
 			}
@@ -143,8 +158,41 @@ checks everything in it against the signed checkpoint all the same.`,
 	exportCmd.Flags().StringVar(&outDir, "out", "", "the folder to write")
 	exportCmd.Flags().StringVar(&origin, "origin", "truce-mission", "the log's name, used only when the key is made")
 	exportCmd.Flags().StringVar(&signerFile, "key", "", "the mission's signing key file, instead of DIR/log.key (mode 0600)")
+	exportCmd.Flags().StringVar(&until, "until", "", "export as of this published checkpoint: its size, or a file holding it")
 	exportCmd.Flags().StringVar(&serverURL, "server", "", "export from the running server at this URL instead of a data folder")
 	exportCmd.Flags().StringVar(&token, "token", "", "with --server: an admin's or analyst's token")
 	exportCmd.MarkFlagRequired("out")
 	rootCmd.AddCommand(exportCmd)
+}
+
+// untilSize reads export's --until: a checkpoint's size, or a file holding a signed checkpoint,
+// which must be the one the mission published at its size.
+func untilSize(ctx context.Context, db *sql.DB, until string) (int64, error) {
+	if size, err := strconv.ParseInt(until, 10, 64); err == nil {
+		if size <= 0 {
+			return 0, fmt.Errorf("export: --until %d: a checkpoint covers one record or more", size)
+		}
+		return size, nil
+	}
+	kept, err := os.ReadFile(until)
+	if err != nil {
+		return 0, fmt.Errorf("export: --until: %w", err)
+	}
+	text, body, err := parseSignedCheckpoint(kept)
+	if err != nil {
+		return 0, fmt.Errorf("export: --until %s: %w", until, err)
+	}
+	sizes, notes, err := ledger.PublishedCheckpoints(ctx, db)
+	if err != nil {
+		return 0, err
+	}
+	for i, size := range sizes {
+		if size == int64(body.Size) {
+			if !bytes.HasPrefix(notes[i], append(text, '\n')) {
+				return 0, fmt.Errorf("export: --until %s: the mission published another checkpoint of %d records: the two show two histories", until, size)
+			}
+			return size, nil
+		}
+	}
+	return 0, fmt.Errorf("export: --until %s: the mission published no checkpoint of %d records", until, body.Size)
 }

@@ -9,11 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
-	"time"
 
 	"github.com/transparency-dev/formats/log"
 	"golang.org/x/mod/sumdb/tlog"
@@ -33,28 +30,8 @@ const exportPage = 1000
 // Nothing in it is taken on trust: verify checks the records and leaf hashes against the
 // signed checkpoint.
 func exportFromServer(ctx context.Context, base, token, dir string, progress io.Writer) (ledger.Checkpoint, error) {
-	base = strings.TrimSuffix(base, "/")
-	client := &http.Client{Timeout: time.Minute}
-	get := func(path string) ([]byte, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := client.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		if err != nil {
-			return nil, fmt.Errorf("GET %s: %w", path, err)
-		}
-		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("GET %s: %s: %s", path, resp.Status, bytes.TrimSpace(body))
-		}
-		return body, nil
-	}
+	api := newAPIClient(base, token)
+	get := func(path string) ([]byte, error) { return api.get(ctx, path) }
 
 	signed, err := get("/api/v1/log/checkpoint")
 	if err != nil {

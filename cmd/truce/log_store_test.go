@@ -436,6 +436,42 @@ func TestExportFromAServerVerifiesAndNamesAnAlteredRecord(t *testing.T) {
 	}
 }
 
+// TestWitnessCosignsFromTheServer: a party's witness takes the checkpoint and the consistency
+// proof from the mission's server, checks them itself, and posts its cosignature back, which
+// the server then serves with the checkpoint.
+func TestWitnessCosignsFromTheServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server process")
+	}
+	data := t.TempDir()
+	monitor := lastLine(runCommand(t, "token", "create", "--role", "monitor", "--data", data))
+	analyst := lastLine(runCommand(t, "token", "create", "--role", "analyst", "--data", data))
+	liaison := lastLine(runCommand(t, "token", "create", "--role", "liaison", "--party", "east", "--data", data))
+	server := startServer(t, "--agreement", examplesDir("notional-east"), "--data", data, "--checkpoint-every", "1h")
+	ctx := context.Background()
+	state := filepath.Join(t.TempDir(), "witness")
+	runCommand(t, "witness", "init", "--name", "east-witness", "--state", state)
+	cosign := func() {
+		t.Helper()
+		runCommand(t, "witness", "cosign", "--state", state, "--log-key", filepath.Join(data, "log.pub"), "--server", server.url, "--token", liaison)
+		_, served, _ := httpDo(ctx, "GET", server.url+"/api/v1/log/checkpoint", liaison, "", nil)
+		if !bytes.Contains(served, []byte("\n— east-witness ")) {
+			t.Errorf("the server does not serve the witness's cosignature:\n%s", served)
+		}
+	}
+	for i, batch := range []string{logTestObservations, strings.ReplaceAll(logTestObservations, `"id":"l`, `"id":"m`)} {
+		if status, reply, err := httpDo(ctx, "POST", server.url+"/api/v1/observations", monitor, "application/x-ndjson", []byte(batch)); err != nil || status != 200 {
+			t.Fatalf("post: %v %d %s", err, status, reply)
+		}
+		status, body, err := httpDo(ctx, "POST", server.url+"/api/v1/log/checkpoint", analyst, "", nil)
+		if want := fmt.Sprintf("\n%d\n", 5*(i+1)); err != nil || status != 200 || !strings.Contains(string(body), want) {
+			t.Fatalf("checkpoint %d: %v %d\n%s", i, err, status, body)
+		}
+		// The second time, the witness checks the proof from the 5 records it cosigned.
+		cosign()
+	}
+}
+
 // TestExportUntilAnEarlierCheckpoint: export --until writes the log as of a checkpoint the
 // mission published before, given by its size or by a file a party kept, and verify accepts
 // it; a checkpoint the mission did not publish is refused.

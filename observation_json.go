@@ -62,22 +62,35 @@ func (e *ObservationJSON) Attrs(m map[string]any) ([]byte, error) {
 	return e.buf, nil
 }
 
-// observationJSONs keeps encoders between calls of EncodeAttrs, which runs for every
+// observationJSONs keeps encoders between calls of AttrsJSON, which runs for every
 // observation the mission accepts.
 var observationJSONs = sync.Pool{New: func() any { return new(ObservationJSON) }}
+
+// AttrsJSON returns the JSON text of m as ObservationJSON writes it, in bytes of its own, or
+// nil for a nil map.
+func AttrsJSON(m map[string]any) ([]byte, error) {
+	if m == nil {
+		return nil, nil
+	}
+	e := observationJSONs.Get().(*ObservationJSON)
+	defer observationJSONs.Put(e)
+	b, err := e.Attrs(m)
+	if err != nil {
+		return nil, err
+	}
+	return append(make([]byte, 0, len(b)), b...), nil
+}
 
 // EncodeAttrs writes j.AttrsJSON from the observation's attrs. It runs where observations are
 // judged, in parallel, before the batch reaches the store's single writer. When the attrs
 // cannot be written it leaves AttrsJSON nil: the store then tries again, and refuses the batch
 // with the reason.
 func (j *Judged) EncodeAttrs() {
-	if j.Observation == nil || j.Observation.Attrs == nil {
+	if j.Observation == nil {
 		return
 	}
-	e := observationJSONs.Get().(*ObservationJSON)
-	defer observationJSONs.Put(e)
-	if b, err := e.Attrs(j.Observation.Attrs); err == nil {
-		j.AttrsJSON = append(make([]byte, 0, len(b)), b...)
+	if b, err := AttrsJSON(j.Observation.Attrs); err == nil {
+		j.AttrsJSON = b
 	}
 }
 

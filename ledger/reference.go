@@ -42,19 +42,12 @@ const (
 // from, by the SHA-256 of those bytes: the log then commits to exactly what the source sent.
 // The body is described in the package comment (Observation bodies).
 func ObservationRecord(o *truce.Observation, at time.Time) (Record, error) {
-	js := attrsEncoders.Get().(*truce.ObservationJSON)
-	defer attrsEncoders.Put(js)
-	attrs, err := js.Attrs(o.Attrs)
+	attrs, err := truce.AttrsJSON(o.Attrs)
 	if err != nil {
 		return Record{}, truce.Errorf(truce.EINVALID, "%s %q: attrs: %v", KindObservation, o.Source+"/"+o.ID, err)
 	}
 	return StoredObservationRecord(o, attrs, at)
 }
-
-// attrsEncoders keeps the encoders of observations' attrs between calls: every observation the
-// server accepts has its record made, in the request handlers, and an encoder of its own each
-// time was most of what making it allocated.
-var attrsEncoders = sync.Pool{New: func() any { return new(truce.ObservationJSON) }}
 
 // ObservationLeaf returns the leaf hash of ObservationRecord(o, at), its canonical encoding
 // written once into a pooled buffer, hashed there and not kept: the form the server makes for
@@ -80,10 +73,8 @@ var scratch = sync.Pool{New: func() any { b := make([]byte, 1, 1024); return &b 
 func appendObservationEncoding(b []byte, o *truce.Observation, attrs []byte, at time.Time) ([]byte, error) {
 	id := o.Source + "/" + o.ID
 	if attrs == nil {
-		js := attrsEncoders.Get().(*truce.ObservationJSON)
-		defer attrsEncoders.Put(js)
 		var err error
-		if attrs, err = js.Attrs(o.Attrs); err != nil {
+		if attrs, err = truce.AttrsJSON(o.Attrs); err != nil {
 			return nil, truce.Errorf(truce.EINVALID, "%s %q: attrs: %v", KindObservation, id, err)
 		}
 	}

@@ -63,6 +63,8 @@ func TestServeStoresAISFromUDP(t *testing.T) {
 		if len(page.Observations) != 1 {
 			t.Errorf("%d observations for one report sent repeatedly", len(page.Observations))
 		}
+		// The vessel's record, read back from the store, is the one logged when it came in.
+		exportFromServerVerifies(t, server.url, analyst, data)
 		server.stop(t)
 		return
 	}

@@ -58,6 +58,8 @@ func TestServeAttributesFusedFireByItsOrigin(t *testing.T) {
 			if f.Party != "east" || !strings.Contains(f.Explanation, "attributed to Party East by origin of fire") {
 				t.Errorf("the fused report's finding: %+v", f)
 			}
+			// The fused report's record, read back from the store, is the one logged.
+			exportFromServerVerifies(t, server.url, analyst, data)
 			server.stop(t)
 			return
 		}

@@ -254,4 +254,6 @@ func TestLiaisonDeviceIsToldWhenAFindingAboutItsPartyIsVerified(t *testing.T) {
 			break
 		}
 	}
+	// The marker's record, read back from the store, is the one logged when it came in.
+	exportFromServerVerifies(t, server.url, analyst, data)
 }

@@ -3,7 +3,9 @@ package ledger
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -93,56 +95,75 @@ func (r Record) MarshalCanonical() ([]byte, error) {
 }
 
 func (r Record) appendCanonical(b []byte) ([]byte, error) {
-	if !isKind(r.Kind) {
-		return nil, truce.Errorf(truce.EINVALID, "kind: %q is not a record kind (lowercase letters, digits, '.', '_', '-')", r.Kind)
+	if len(bytes.TrimSpace(r.Body)) == 0 {
+		return nil, truce.Errorf(truce.EINVALID, "body: required")
 	}
-	if !utf8.ValidString(r.ID) {
+	return appendEnvelope(b, r.Kind, r.ID, r.Time, r.Evidence, nil, func(b []byte) ([]byte, error) {
+		if len(r.Body) == len(r.marshalled) && &r.Body[0] == &r.marshalled[0] {
+			return append(b, r.Body...), nil
+		}
+		if !utf8.Valid(r.Body) {
+			return nil, errors.New("not valid UTF-8")
+		}
+		// Compact writes after what b holds, in b's own storage when it has room.
+		body := bytes.NewBuffer(b)
+		if err := json.Compact(body, r.Body); err != nil {
+			return nil, err
+		}
+		return body.Bytes(), nil
+	})
+}
+
+// appendEnvelope appends the canonical encoding of a record of kind, id and time at, whose
+// evidence is evidence followed, when raw is not empty, by the SHA-256 of raw, and whose body
+// body appends (compact, valid JSON). Every record is written through it: the canonical form
+// has one writer, whether the record was built as a Record or straight from an observation
+// (ObservationLeaf).
+func appendEnvelope(b []byte, kind, id string, at time.Time, evidence []string, raw []byte, body func([]byte) ([]byte, error)) ([]byte, error) {
+	if !isKind(kind) {
+		return nil, truce.Errorf(truce.EINVALID, "kind: %q is not a record kind (lowercase letters, digits, '.', '_', '-')", kind)
+	}
+	if !utf8.ValidString(id) {
 		return nil, truce.Errorf(truce.EINVALID, "id: not valid UTF-8")
 	}
-	if r.Time.IsZero() {
+	if at.IsZero() {
 		return nil, truce.Errorf(truce.EINVALID, "time: required")
 	}
-	for i, e := range r.Evidence {
+	for i, e := range evidence {
 		if len(e) != 2*sha256.Size || !isLowerHex(e) {
 			return nil, truce.Errorf(truce.EINVALID, "evidence[%d]: %q is not a lowercase hex SHA-256", i, e)
 		}
 	}
-	if len(bytes.TrimSpace(r.Body)) == 0 {
-		return nil, truce.Errorf(truce.EINVALID, "body: required")
-	}
 	b = append(b, `{"kind":`...)
-	b = appendString(b, r.Kind)
+	b = appendString(b, kind)
 	b = append(b, `,"id":`...)
-	b = appendString(b, r.ID)
+	b = appendString(b, id)
 	b = append(b, `,"time":"`...)
-	b = r.Time.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = at.UTC().AppendFormat(b, time.RFC3339Nano)
 	b = append(b, '"')
-	if len(r.Evidence) > 0 {
+	if len(evidence) > 0 || len(raw) > 0 {
 		b = append(b, `,"evidence":[`...)
-		for i, e := range r.Evidence {
+		for i, e := range evidence {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, '"')
-			b = append(b, e...)
-			b = append(b, '"')
+			b = append(append(append(b, '"'), e...), '"')
+		}
+		if len(raw) > 0 {
+			if len(evidence) > 0 {
+				b = append(b, ',')
+			}
+			sum := sha256.Sum256(raw)
+			b = append(hex.AppendEncode(append(b, '"'), sum[:]), '"')
 		}
 		b = append(b, ']')
 	}
 	b = append(b, `,"body":`...)
-	if len(r.Body) > 0 && len(r.Body) == len(r.marshalled) && &r.Body[0] == &r.marshalled[0] {
-		return append(append(b, r.Body...), '}'), nil
-	}
-	if !utf8.Valid(r.Body) {
-		return nil, truce.Errorf(truce.EINVALID, "body: not valid UTF-8")
-	}
-	// Compact writes after what b holds, in b's own storage when it has room.
-	body := bytes.NewBuffer(b)
-	if err := json.Compact(body, r.Body); err != nil {
+	b, err := body(b)
+	if err != nil {
 		return nil, truce.Errorf(truce.EINVALID, "body: %v", err)
 	}
-	b = append(body.Bytes(), '}')
-	return b, nil
+	return append(b, '}'), nil
 }
 
 // Encoded is a record ready to be appended: its canonical encoding and its leaf hash. Encoding

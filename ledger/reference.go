@@ -78,42 +78,13 @@ func appendObservationEncoding(b []byte, o *truce.Observation, attrs []byte, at 
 			return nil, truce.Errorf(truce.EINVALID, "%s %q: attrs: %v", KindObservation, id, err)
 		}
 	}
-	if at.IsZero() {
-		return nil, truce.Errorf(truce.EINVALID, "%s %q: time: required", KindObservation, id)
-	}
-	for i, e := range o.Evidence {
-		if len(e) != 2*sha256.Size || !isLowerHex(e) {
-			return nil, truce.Errorf(truce.EINVALID, "%s %q: evidence[%d]: %q is not a lowercase hex SHA-256", KindObservation, id, i, e)
-		}
-	}
-	b = append(b, `{"kind":"observation","id":`...)
-	b = appendString(b, id)
-	b = append(b, `,"time":"`...)
-	b = at.UTC().AppendFormat(b, time.RFC3339Nano)
-	b = append(b, '"')
-	if len(o.Evidence) > 0 || len(o.Raw) > 0 {
-		b = append(b, `,"evidence":[`...)
-		for i, e := range o.Evidence {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(append(append(b, '"'), e...), '"')
-		}
-		if len(o.Raw) > 0 {
-			if len(o.Evidence) > 0 {
-				b = append(b, ',')
-			}
-			sum := sha256.Sum256(o.Raw)
-			b = append(hex.AppendEncode(append(b, '"'), sum[:]), '"')
-		}
-		b = append(b, ']')
-	}
-	b = append(b, `,"body":`...)
-	b, err := appendObservationBody(b, o, attrs)
+	b, err := appendEnvelope(b, KindObservation, id, at, o.Evidence, o.Raw, func(b []byte) ([]byte, error) {
+		return appendObservationBody(b, o, attrs)
+	})
 	if err != nil {
-		return nil, truce.Errorf(truce.EINVALID, "%s %q: body: %v", KindObservation, id, err)
+		return nil, truce.Errorf(truce.EINVALID, "%s %q: %v", KindObservation, id, truce.ErrorMessage(err))
 	}
-	return append(b, '}'), nil
+	return b, nil
 }
 
 // StoredObservationRecord is ObservationRecord for an observation read back from the store:

@@ -32,8 +32,11 @@ import (
 	"github.com/truce-project/truce/sim"
 )
 
+// benchCmd is "truce bench"; its subcommands are in the files bench*.go.
+var benchCmd = &cobra.Command{Use: "bench", Short: "Measure the system under load"}
+
 func init() {
-	cmd := &cobra.Command{Use: "bench", Short: "Measure the system under load"}
+	rootCmd.AddCommand(benchCmd)
 	var (
 		serverURL, token, dir string
 		rate                  int
@@ -56,15 +59,11 @@ second. Prints observations/s and the latency percentiles.`,
 			ctx, stop := context.WithCancel(cmd.Context())
 			defer stop()
 			if cpuProfile != "" {
-				f, err := os.Create(cpuProfile)
+				stop, err := startCPUProfile(cpuProfile)
 				if err != nil {
 					return err
 				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return err
-				}
-				defer pprof.StopCPUProfile()
+				defer stop()
 			}
 			var fusionLag func() (behind int64, caughtUp time.Duration, incidents int, err error)
 			if serverURL == "" {
@@ -116,8 +115,20 @@ second. Prints observations/s and the latency percentiles.`,
 	ingestCmd.Flags().BoolVar(&withFusion, "fusion", false, "without --server: run the server's fusion, storing incidents, and report how far it fell behind")
 	ingestCmd.Flags().BoolVar(&noLog, "no-log", false, "without --server: run the server without the mission's log, to measure what logging costs")
 	ingestCmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process (client and, without --server, server) to FILE")
-	cmd.AddCommand(ingestCmd)
-	rootCmd.AddCommand(cmd)
+	benchCmd.AddCommand(ingestCmd)
+}
+
+// startCPUProfile profiles this process's CPU into path until the returned function is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // benchJudge compiles the agreement in dir, or the built-in notional example.

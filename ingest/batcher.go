@@ -54,16 +54,18 @@ func (b *Batcher) Add(o *truce.Observation) {
 		}
 		return
 	}
-	judged := truce.Judged{Observation: o, Findings: b.p.judge.Judge(o, nil)}
-	judged.EncodeAttrs()
+	judged := []truce.Judged{{Observation: o, Findings: b.p.judge.Judge(o, nil)}}
+	judged[0].EncodeAttrs()
 	if b.p.opt.Prepare != nil {
-		b.p.opt.Prepare(&judged)
+		// Here, in the caller's goroutine, many callers prepare in parallel; Submit, in the
+		// batcher's one goroutine, then finds the batch prepared.
+		b.p.opt.Prepare(judged)
 	}
 	b.mu.Lock()
 	for len(b.pending) >= 4*b.maxBatch && !b.closed {
 		b.cond.Wait()
 	}
-	b.pending = append(b.pending, judged)
+	b.pending = append(b.pending, judged[0])
 	b.cond.Broadcast()
 	b.mu.Unlock()
 }

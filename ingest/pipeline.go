@@ -30,10 +30,13 @@ type Options struct {
 	MaxFuture time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// Prepare, when set, is called with each judged observation in the submitting goroutine,
-	// before it joins a batch: work the store's hook would otherwise do in the single writer
-	// (building the log's records) is done there, in parallel, into Judged.Prepared.
-	Prepare func(*truce.Judged)
+	// Prepare, when set, is called with each batch submitted, in the submitting goroutine,
+	// before the batch is queued: work the store's hook would otherwise do in the single
+	// writer (hashing the log's records) is done there, in parallel, into Judged.Prepared.
+	// It is called with the whole batch so that it can allocate for the batch at once, and
+	// must leave alone what it prepared before (a Batcher prepares each observation as it
+	// is added, then submits the batch).
+	Prepare func(batch []truce.Judged)
 }
 
 // Pipeline judges, stores and publishes observations.
@@ -116,9 +119,6 @@ func (p *Pipeline) Check(o *truce.Observation) error {
 func (p *Pipeline) JudgeInto(batch []truce.Judged, o *truce.Observation) []truce.Judged {
 	j := truce.Judged{Observation: o, Findings: p.judge.Judge(o, nil)}
 	j.EncodeAttrs()
-	if p.opt.Prepare != nil {
-		p.opt.Prepare(&j)
-	}
 	return append(batch, j)
 }
 
@@ -129,6 +129,9 @@ func (p *Pipeline) JudgeInto(batch []truce.Judged, o *truce.Observation) []truce
 func (p *Pipeline) Submit(ctx context.Context, batch []truce.Judged) (dup []bool, err error) {
 	if len(batch) == 0 {
 		return nil, nil
+	}
+	if p.opt.Prepare != nil {
+		p.opt.Prepare(batch)
 	}
 	p.mu.RLock()
 	if p.closed {

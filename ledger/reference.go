@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -65,7 +66,23 @@ func ObservationLeaf(o *truce.Observation, attrs []byte, at time.Time) (tlog.Has
 	return sha256.Sum256(b), nil
 }
 
-// scratch keeps buffers for ObservationLeaf, each beginning with the zero byte of a leaf.
+// FindingLeaf returns the leaf hash of FindingRecord(f, at), written into a pooled buffer and
+// not kept, as ObservationLeaf does for an observation: the server keeps a finding's record as
+// a reference to the store's row (Referenced with FindingRef), so it needs only the hash.
+func FindingLeaf(f *truce.Finding, at time.Time) (tlog.Hash, error) {
+	buf := scratch.Get().(*[]byte)
+	defer scratch.Put(buf)
+	b, err := appendEnvelope((*buf)[:1], KindFinding, f.ID, at, nil, nil, func(b []byte) ([]byte, error) {
+		return appendFindingBody(b, f)
+	})
+	if err != nil {
+		return tlog.Hash{}, truce.Errorf(truce.EINVALID, "%s %q: %v", KindFinding, f.ID, truce.ErrorMessage(err))
+	}
+	*buf = b
+	return sha256.Sum256(b), nil
+}
+
+// scratch keeps buffers for ObservationLeaf and FindingLeaf, each beginning with the zero byte of a leaf.
 var scratch = sync.Pool{New: func() any { b := make([]byte, 1, 1024); return &b }}
 
 // appendObservationEncoding appends the canonical encoding of ObservationRecord(o, at) to b,
@@ -347,6 +364,65 @@ func Referenced(leaf tlog.Hash, ref []byte) (Encoded, error) {
 		return Encoded{}, fmt.Errorf("ledger: reference %q: a reference is one line not beginning with '{'", ref)
 	}
 	return Encoded{line: append(ref, '\n'), leaf: leaf}, nil
+}
+
+// RefLines writes the references of one append (ObservationRef, FindingRef) one after another
+// into storage it keeps, so that a batch of references costs an allocation or two, not one
+// each: the server's writer makes one for every record it logs. The entries it returns share
+// that storage, so Reset, which reuses it, may be called only once they have been appended.
+type RefLines struct{ buf []byte }
+
+// refChunk is the storage RefLines allocates at a time: some 350 references.
+const refChunk = 16 << 10
+
+// Reset makes the storage of the lines written so far free for the next ones.
+func (r *RefLines) Reset() { r.buf = r.buf[:0] }
+
+// Observation is Referenced(leaf, ObservationRef(seq, at)), written into r's storage.
+func (r *RefLines) Observation(leaf tlog.Hash, seq int64, at time.Time) (Encoded, error) {
+	start := r.reserve(len(observationRefPrefix) + 2*20 + 1) // two int64s and a space
+	r.buf = append(r.buf, observationRefPrefix...)
+	r.buf = strconv.AppendInt(r.buf, seq, 10)
+	r.buf = append(r.buf, ' ')
+	r.buf = strconv.AppendInt(r.buf, at.UnixNano(), 10)
+	return r.entry(leaf, start)
+}
+
+// Finding is Referenced(leaf, FindingRef(id, at)), written into r's storage; an id a
+// reference cannot carry (a newline) is an error, as Referenced gives.
+func (r *RefLines) Finding(leaf tlog.Hash, id string, at time.Time) (Encoded, error) {
+	start := r.reserve(len(findingRefPrefix) + 20 + 1 + len(id))
+	r.buf = append(r.buf, findingRefPrefix...)
+	r.buf = strconv.AppendInt(r.buf, at.UnixNano(), 10)
+	r.buf = append(r.buf, ' ')
+	r.buf = append(r.buf, id...)
+	return r.entry(leaf, start)
+}
+
+// reserve makes room for a line of up to n bytes and its newline, in a new chunk when the
+// current one is full (the lines already written stay where they are), and returns where the
+// line begins.
+func (r *RefLines) reserve(n int) int {
+	if cap(r.buf)-len(r.buf) < n+1 {
+		r.buf = make([]byte, 0, max(refChunk, n+1))
+	}
+	return len(r.buf)
+}
+
+// entry ends the line begun at start and checks it as Referenced does; a line refused is
+// taken back out of the storage.
+func (r *RefLines) entry(leaf tlog.Hash, start int) (Encoded, error) {
+	if len(r.buf) == cap(r.buf) { // reserve left room for the newline; this keeps it so
+		r.buf = slices.Grow(r.buf, 1)
+	}
+	ref := r.buf[start:]
+	e, err := Referenced(leaf, ref[:len(ref):len(ref)+1])
+	if err != nil {
+		r.buf = r.buf[:start]
+		return Encoded{}, err
+	}
+	r.buf = r.buf[:len(r.buf)+1]
+	return e, nil
 }
 
 // resolve replaces, in lines (records first, first+1, ...), each reference by the encoding r

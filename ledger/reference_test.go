@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -160,6 +161,68 @@ func TestFindingBodyReadsAsTheFinding(t *testing.T) {
 		t.Fatal(err)
 	} else if _, err := ParseRecord(c); err != nil {
 		t.Errorf("not canonical: %v", err)
+	}
+	// FindingLeaf, which the server computes instead of the record, is the record's leaf.
+	recordLeaf, err := r.LeafHash()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if leaf, err := FindingLeaf(&f, t0); err != nil || leaf != recordLeaf {
+		t.Errorf("FindingLeaf %x, %v; the record's leaf %x", leaf, err, recordLeaf)
+	}
+	f.Time = time.Time{}
+	if _, err := FindingLeaf(&f, t0); err == nil {
+		t.Error("FindingLeaf of a finding with no time: no error")
+	}
+}
+
+// TestRefLinesWriteTheReferencesReferencedWould: RefLines gives, line for line, the entries
+// Referenced makes of ObservationRef and FindingRef, over several chunks of its storage, even
+// at the extremes of a reference's numbers; a line refused leaves nothing behind, and lines
+// written stay as written until Reset.
+func TestRefLinesWriteTheReferencesReferencedWould(t *testing.T) {
+	var r RefLines
+	var got, want []Encoded
+	leaf := func(i int) tlog.Hash { return tlog.RecordHash([]byte(strconv.Itoa(i))) }
+	times := []time.Time{t0, time.Unix(0, math.MinInt64).UTC(), time.Unix(0, math.MaxInt64).UTC()}
+	for i := range 2000 { // some 100 KB of references: several chunks
+		at := times[i%len(times)]
+		seq := int64(i + 1)
+		if i%7 == 0 {
+			seq = math.MaxInt64 - int64(i)
+		}
+		e, err := r.Observation(leaf(i), seq, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, _ := Referenced(leaf(i), ObservationRef(seq, at))
+		got, want = append(got, e), append(want, w)
+		if i%5 == 0 {
+			id := strings.Repeat("f", i%90+1)
+			e, err := r.Finding(leaf(-i), id, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, _ := Referenced(leaf(-i), FindingRef(id, at))
+			got, want = append(got, e), append(want, w)
+		}
+		if i%11 == 0 {
+			if _, err := r.Finding(leaf(i), "two\nlines", at); err == nil {
+				t.Fatal("a finding reference with a newline was taken")
+			}
+			if bytes.Contains(r.buf, []byte("two")) {
+				t.Fatalf("a refused reference was left behind: %q", r.buf[max(0, len(r.buf)-60):])
+			}
+		}
+	}
+	for i := range want {
+		if !bytes.Equal(got[i].line, want[i].line) || got[i].leaf != want[i].leaf {
+			t.Fatalf("entry %d: %q %x; Referenced gives %q %x", i, got[i].line, got[i].leaf, want[i].line, want[i].leaf)
+		}
+	}
+	r.Reset()
+	if _, err := r.Observation(tlog.Hash{}, 1, t0); err == nil {
+		t.Error("a reference with no leaf hash was taken")
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -27,10 +28,16 @@ type missionLog struct {
 	db       *sql.DB // a connection pool of its own on the same file, for proofs and checkpoints
 	resolver storeResolver
 	// stmts are the appends' statements, prepared on the store's write connection.
-	stmts    *ledger.Statements
-	signer   note.Signer
-	verifier note.Verifier
-	vkey     string
+	stmts *ledger.Statements
+	// appending guards what append reuses from one batch to the next: the entries and the
+	// references' storage. The store runs its hook in its write transaction, one at a time,
+	// so the lock is never waited for; it makes that rule this code's own.
+	appending sync.Mutex
+	entries   []ledger.Encoded
+	refs      ledger.RefLines
+	signer    note.Signer
+	verifier  note.Verifier
+	vkey      string
 }
 
 // defaultLogOrigin names the log (and its key) when --log-origin is not given.
@@ -84,41 +91,63 @@ func openLog(store *sqlite.DB, dataDir, origin, keyFile string) (*missionLog, er
 	return l, nil
 }
 
-// prepared are the log's records of one observation, ready for ledger.AppendEncoded once the
-// store has numbered the observation: its record's leaf hash (the record itself is kept as a
-// reference to the store's row, so its bytes are hashed and dropped), and its findings'
-// records encoded. at is the records' time, which the references carry.
+// prepared are the leaf hashes of an observation's records, ready for the single writer to
+// link into the tree once the store has numbered the observation. The records themselves are
+// kept as references to the store's rows, so their bytes are hashed and dropped. at is the
+// records' time, which the references carry.
 type prepared struct {
 	at       time.Time
-	leaf     tlog.Hash
-	findings []ledger.Encoded
+	leaf     tlog.Hash   // the observation's
+	findings []tlog.Hash // its findings', in order
 }
 
-func encoded(o *truce.Observation, attrs []byte, findings []truce.Finding, at time.Time) (prepared, error) {
-	p := prepared{at: at, findings: make([]ledger.Encoded, len(findings))}
+// hash computes p for an observation and its findings; findings' leaves go into
+// findingLeaves, which must have room for them.
+func (p *prepared) hash(o *truce.Observation, attrs []byte, findings []truce.Finding, at time.Time, findingLeaves []tlog.Hash) error {
+	p.at = at
 	var err error
 	if p.leaf, err = ledger.ObservationLeaf(o, attrs, at); err != nil {
-		return prepared{}, err
+		return err
 	}
+	p.findings = findingLeaves[:len(findings):len(findings)]
 	for i := range findings {
-		r, err := ledger.FindingRecord(&findings[i], at)
-		if err == nil {
-			p.findings[i], err = r.Encode()
-		}
-		if err != nil {
-			return prepared{}, fmt.Errorf("%s %q: %w", ledger.KindFinding, findings[i].ID, err)
+		if p.findings[i], err = ledger.FindingLeaf(&findings[i], at); err != nil {
+			return err
 		}
 	}
-	return p, nil
+	return nil
 }
 
-// prepare builds and encodes an observation's records as it is accepted, in the submitting
-// goroutine (ingest.Options.Prepare), so the single writer only links them into the tree and
-// stores them. A record that cannot be built is left to append, which fails the batch with the
-// reason.
-func (l *missionLog) prepare(j *truce.Judged) {
-	if p, err := encoded(j.Observation, j.AttrsJSON, j.Findings, time.Now().UTC()); err == nil {
-		j.Prepared = p
+// prepare hashes the records of a batch as it is submitted, in the submitting goroutine
+// (ingest.Options.Prepare), so the single writer only links them into the tree and stores
+// them. The batch's hashes are allocated together. Observations prepared already are left
+// as they are; one whose records cannot be built is left unprepared, to append, which fails
+// the batch with the reason.
+func (l *missionLog) prepare(batch []truce.Judged) {
+	no, nf := 0, 0
+	for i := range batch {
+		if batch[i].Prepared == nil {
+			no, nf = no+1, nf+len(batch[i].Findings)
+		}
+	}
+	if no == 0 {
+		return
+	}
+	all := make([]prepared, no)
+	findingLeaves := make([]tlog.Hash, nf)
+	at := time.Now().UTC()
+	for i := range batch {
+		j := &batch[i]
+		if j.Prepared != nil {
+			continue
+		}
+		n := len(j.Findings)
+		p := &all[0]
+		all = all[1:]
+		if err := p.hash(j.Observation, j.AttrsJSON, j.Findings, at, findingLeaves[:n]); err == nil {
+			j.Prepared = p
+		}
+		findingLeaves = findingLeaves[n:]
 	}
 }
 
@@ -128,31 +157,48 @@ func (l *missionLog) prepare(j *truce.Judged) {
 // the log's record are one copy, not two. A finding whose id cannot stand in a reference (a
 // newline) is kept whole.
 func (l *missionLog) append(ctx context.Context, tx *sql.Tx, stored []truce.Event) error {
+	l.appending.Lock()
+	defer l.appending.Unlock()
 	now := time.Now().UTC()
-	all := make([]ledger.Encoded, 0, len(stored)*2)
+	all := l.entries[:0]
+	l.refs.Reset()
 	for _, e := range stored {
-		p, ok := e.Prepared.(prepared)
+		p, ok := e.Prepared.(*prepared)
 		if !ok {
-			var err error
-			if p, err = encoded(e.Observation, nil, e.Findings, now); err != nil {
+			p = new(prepared)
+			if err := p.hash(e.Observation, nil, e.Findings, now, make([]tlog.Hash, len(e.Findings))); err != nil {
 				return err
 			}
 		}
-		ref, err := ledger.Referenced(p.leaf, ledger.ObservationRef(e.Seq, p.at))
+		ref, err := l.refs.Observation(p.leaf, e.Seq, p.at)
 		if err != nil {
 			return err
 		}
 		all = append(all, ref)
-		for i, f := range e.Findings {
-			rec := p.findings[i]
-			if ref, err := rec.StoredAs(ledger.FindingRef(f.ID, p.at)); err == nil {
-				rec = ref
+		for i := range e.Findings {
+			f := &e.Findings[i]
+			rec, err := l.refs.Finding(p.findings[i], f.ID, p.at)
+			if err != nil {
+				rec, err = wholeFinding(f, p.at)
+			}
+			if err != nil {
+				return err
 			}
 			all = append(all, rec)
 		}
 	}
+	l.entries = all[:0]
 	_, err := l.stmts.Append(ctx, tx, all...)
 	return err
+}
+
+// wholeFinding is the log's entry for a finding kept as its record, not as a reference.
+func wholeFinding(f *truce.Finding, at time.Time) (ledger.Encoded, error) {
+	r, err := ledger.FindingRecord(f, at)
+	if err != nil {
+		return ledger.Encoded{}, fmt.Errorf("%s %q: %w", ledger.KindFinding, f.ID, err)
+	}
+	return r.Encode()
 }
 
 // storeResolver reads back the records the log keeps as references to the store's rows

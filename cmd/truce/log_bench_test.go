@@ -149,9 +149,7 @@ func benchmarkIngestWithLog(b *testing.B, size int) {
 		batch := batches[n%len(day)]
 		withLog := copyBatch(batch)
 		c0 := cputime.Thread()
-		for i := range withLog {
-			mlog.prepare(&withLog[i])
-		}
+		mlog.prepare(withLog)
 		cpuPrepare += cputime.Thread() - c0
 		// Which store goes first alternates too, so neither always follows the other's
 		// checkpoint or garbage.

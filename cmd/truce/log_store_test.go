@@ -88,8 +88,8 @@ func ingestLogged(t *testing.T, store *sqlite.DB, mlog *missionLog, batches ...[
 	t.Helper()
 	var want [][]byte
 	for _, batch := range batches {
+		mlog.prepare(batch)
 		for i := range batch {
-			mlog.prepare(&batch[i])
 			if batch[i].Prepared == nil {
 				t.Fatalf("%s/%s: no records prepared", batch[i].Observation.Source, batch[i].Observation.ID)
 			}
@@ -102,7 +102,7 @@ func ingestLogged(t *testing.T, store *sqlite.DB, mlog *missionLog, batches ...[
 			if dup[i] {
 				continue
 			}
-			recs, err := wantRecords(j.Observation, j.Findings, j.Prepared.(prepared).at)
+			recs, err := wantRecords(j.Observation, j.Findings, j.Prepared.(*prepared).at)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -10,9 +10,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -61,18 +63,31 @@ of stdin it stops and removes its data folder. "bench log-cost" runs two of thes
 				return err
 			}
 			defer closeServer()
+			// An interrupt (Ctrl-C reaches every process of the terminal's group, this one
+			// too) stops the server as the end of stdin does, data folder removed.
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "%s %s\n", url, token)
-			in := bufio.NewScanner(cmd.InOrStdin())
-			for in.Scan() {
-				switch in.Text() {
-				case "cpu":
-					fmt.Fprintf(out, "%d\n", cputime.Process().Nanoseconds())
-				default:
-					fmt.Fprintf(out, "error: unknown request %q\n", in.Text())
+			done := make(chan error, 1)
+			go func() {
+				in := bufio.NewScanner(cmd.InOrStdin())
+				for in.Scan() {
+					switch in.Text() {
+					case "cpu":
+						fmt.Fprintf(out, "%d\n", cputime.Process().Nanoseconds())
+					default:
+						fmt.Fprintf(out, "error: unknown request %q\n", in.Text())
+					}
 				}
+				done <- in.Err()
+			}()
+			select {
+			case err := <-done:
+				return err
+			case <-ctx.Done():
+				return nil
 			}
-			return in.Err()
 		},
 	}
 	serverCmd.Flags().BoolVar(&noLog, "no-log", false, "run without the mission's log")
@@ -95,7 +110,8 @@ same for CPU. A --warmup window on each server comes first and is not counted.`,
 			if rounds < 1 {
 				return errors.New("--rounds must be at least 1")
 			}
-			ctx, stop := context.WithCancel(cmd.Context())
+			// An interrupt ends the run after the rounds done so far, which are summarized.
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			out := cmd.OutOrStdout()
 			judge, err := benchJudge(dir)
@@ -156,6 +172,10 @@ same for CPU. A --warmup window on each server comes first and is not counted.`,
 					if b, err = run(with, window); err == nil {
 						a, err = run(without, window)
 					}
+				}
+				if err != nil && ctx.Err() != nil && len(shares) > 0 {
+					fmt.Fprintf(out, "interrupted in round %d: the %d rounds done are summarized\n", i, len(shares))
+					break
 				}
 				if err != nil {
 					return fmt.Errorf("round %d: %w", i, err)
@@ -219,6 +239,11 @@ func startBenchChild(ctx context.Context, dir string, withLog bool, profile stri
 	if err != nil {
 		return nil, err
 	}
+	// Cancelled (an interrupt), the server is asked to stop as at the end, by the end of its
+	// stdin, so that it removes its data folder; it is killed only if it has not stopped
+	// within WaitDelay.
+	cmd.Cancel = stdin.Close
+	cmd.WaitDelay = 30 * time.Second
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

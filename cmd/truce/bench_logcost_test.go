@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"os"
 	"regexp"
@@ -39,6 +40,49 @@ func TestBenchLogCostLoadsTwoServersInTurn(t *testing.T) {
 		t.Errorf("no count of observations accepted by each server:\n%s", s)
 	}
 	for _, want := range []string{"share of throughput the log takes: median", "server CPU the log adds:           median"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("no %q in:\n%s", want, s)
+		}
+	}
+	left, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range left {
+		if strings.HasPrefix(e.Name(), "truce-bench-") {
+			t.Errorf("a server left its data folder %s behind", e.Name())
+		}
+	}
+}
+
+// TestBenchLogCostInterruptedSummarizesTheRoundsDone: interrupted, `truce bench log-cost`
+// summarizes the rounds it finished and stops both servers, which remove their data folders.
+func TestBenchLogCostInterruptedSummarizesTheRoundsDone(t *testing.T) {
+	tmp := t.TempDir()
+	cmd := command("bench", "log-cost", "--rounds", "1000", "--window", "300ms", "--warmup", "0", "--batch", "200")
+	cmd.Env = append(cmd.Env, "TMPDIR="+tmp)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		out.WriteString(lines.Text() + "\n")
+		if strings.HasPrefix(lines.Text(), "round  2:") {
+			cmd.Process.Signal(os.Interrupt)
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("truce bench log-cost, interrupted: %v\n%s%s", err, out.String(), errb.String())
+	}
+	s := out.String()
+	for _, want := range []string{"interrupted in round", "share of throughput the log takes: median", "n="} {
 		if !strings.Contains(s, want) {
 			t.Errorf("no %q in:\n%s", want, s)
 		}

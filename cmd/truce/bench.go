@@ -13,11 +13,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -56,7 +58,8 @@ port, with the notional example agreement (every rule active) and a temporary da
 second. Prints observations/s and the latency percentiles.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, stop := context.WithCancel(cmd.Context())
+			// An interrupt stops the run, and the server started here removes its data folder.
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if cpuProfile != "" {
 				stop, err := startCPUProfile(cpuProfile)
@@ -90,6 +93,9 @@ second. Prints observations/s and the latency percentiles.`,
 				distinct = max(distinct, int(math.Ceil(duration.Seconds()*60000/float64(max(batch, 1)))))
 			}
 			r, err := benchIngest(ctx, judge, strings.TrimSuffix(serverURL, "/"), token, rate, duration, clients, batch, distinct)
+			if err != nil && ctx.Err() != nil {
+				return errors.New("interrupted")
+			}
 			if err != nil {
 				return err
 			}

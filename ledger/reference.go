@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -82,7 +81,8 @@ func FindingLeaf(f *truce.Finding, at time.Time) (tlog.Hash, error) {
 	return sha256.Sum256(b), nil
 }
 
-// scratch keeps buffers for ObservationLeaf and FindingLeaf, each beginning with the zero byte of a leaf.
+// scratch keeps buffers for ObservationLeaf and FindingLeaf, each beginning with the zero
+// byte of a leaf.
 var scratch = sync.Pool{New: func() any { b := make([]byte, 1, 1024); return &b }}
 
 // appendObservationEncoding appends the canonical encoding of ObservationRecord(o, at) to b,
@@ -412,9 +412,8 @@ func (r *RefLines) reserve(n int) int {
 // entry ends the line begun at start and checks it as Referenced does; a line refused is
 // taken back out of the storage.
 func (r *RefLines) entry(leaf tlog.Hash, start int) (Encoded, error) {
-	if len(r.buf) == cap(r.buf) { // reserve left room for the newline; this keeps it so
-		r.buf = slices.Grow(r.buf, 1)
-	}
+	// Referenced appends the newline, here into the byte reserve left after the line, so
+	// the entry's line is in r's storage.
 	ref := r.buf[start:]
 	e, err := Referenced(leaf, ref[:len(ref):len(ref)+1])
 	if err != nil {

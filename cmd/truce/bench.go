@@ -62,11 +62,11 @@ second. Prints observations/s and the latency percentiles.`,
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if cpuProfile != "" {
-				stop, err := startCPUProfile(cpuProfile)
+				stopProfile, err := startCPUProfile(cpuProfile)
 				if err != nil {
 					return err
 				}
-				defer stop()
+				defer stopProfile()
 			}
 			var fusionLag func() (behind int64, caughtUp time.Duration, incidents int, err error)
 			if serverURL == "" {

@@ -52,11 +52,11 @@ of stdin it stops and removes its data folder. "bench log-cost" runs two of thes
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cpuProfile != "" {
-				stop, err := startCPUProfile(cpuProfile)
+				stopProfile, err := startCPUProfile(cpuProfile)
 				if err != nil {
 					return err
 				}
-				defer stop()
+				defer stopProfile()
 			}
 			url, token, closeServer, _, err := startBenchServer(dir, !noLog, false)
 			if err != nil {

@@ -331,13 +331,7 @@ CPUs; --cpuprofile and --trace record the server's process.`,
 	cmd.Flags().BoolVar(&inProcess, "in-process", false, "run the simulated devices in this process, sharing its scheduler and collector with the server")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process to FILE")
 	cmd.Flags().StringVar(&traceFile, "trace", "", "write an execution trace of this process to FILE (go tool trace)")
-	parent := rootCmd
-	for _, c := range rootCmd.Commands() {
-		if c.Name() == "bench" {
-			parent = c
-		}
-	}
-	parent.AddCommand(cmd)
+	benchCmd.AddCommand(cmd)
 }
 
 func benchTAK(cmd *cobra.Command, lf loadFlags, queue int, flush time.Duration, inProcess bool) error {

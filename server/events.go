@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"slices"
 	"strconv"
 	"sync"
 
@@ -90,8 +89,7 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request, tok *truce.To
 				if !incidentVisible(&inc, tok) {
 					continue
 				}
-				inc.Members = slices.Clone(inc.Members)
-				redactIncident(&inc, tok)
+				s.redactIncident(r.Context(), &inc, tok)
 				name, v = "incident", &inc
 			}
 			mu.Lock()

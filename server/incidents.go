@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -57,7 +58,7 @@ func (s *Server) getIncidents(w http.ResponseWriter, r *http.Request, tok *truce
 		return
 	}
 	for i := range list {
-		redactIncident(&list[i], tok)
+		s.redactIncident(r.Context(), &list[i], tok)
 	}
 	if list == nil {
 		list = []truce.Incident{}
@@ -82,7 +83,7 @@ func (s *Server) getIncident(w http.ResponseWriter, r *http.Request, tok *truce.
 		writeError(w, err)
 		return
 	}
-	redactIncident(inc, tok)
+	s.redactIncident(r.Context(), inc, tok)
 	writeJSON(w, http.StatusOK, inc)
 }
 
@@ -113,22 +114,51 @@ func incidentVisible(inc *truce.Incident, tok *truce.Token) bool {
 
 // redactIncident removes from inc what tok's role may not see: the members' sources and the
 // places the mission's reporters stood, and the analysts' working notes (the reports kept
-// apart, which name sources). An observer sees only the findings that are verified.
-func redactIncident(inc *truce.Incident, tok *truce.Token) {
+// apart, which name sources). An observer sees only the findings that are verified; a
+// liaison only those it may open (visible), since a finding attributed to another party, or
+// to none, is not its party's to know of, not even by its id. The lists are filtered into
+// new slices: an incident on the event stream shares its lists with other subscribers'.
+func (s *Server) redactIncident(ctx context.Context, inc *truce.Incident, tok *truce.Token) {
 	if tok.Role == truce.RoleAdmin || tok.Role == truce.RoleAnalyst {
 		return
 	}
+	var shown func(id string) bool
+	switch tok.Role {
+	case truce.RoleObserver:
+		shown = func(id string) bool { return slices.Contains(inc.Verified, id) }
+	case truce.RoleLiaison:
+		seen := map[string]bool{}
+		shown = func(id string) bool {
+			v, ok := seen[id]
+			if !ok {
+				f, err := s.store.Finding(ctx, id)
+				v = err == nil && visible(f, tok)
+				seen[id] = v
+			}
+			return v
+		}
+	default:
+		shown = func(string) bool { return false }
+	}
 	inc.KeptApart = nil
+	inc.Members = slices.Clone(inc.Members)
 	for i := range inc.Members {
 		m := &inc.Members[i]
 		m.Source, m.Lat, m.Lon, m.CEm = "", 0, 0, 0
-		if tok.Role == truce.RoleObserver {
-			m.Findings = slices.DeleteFunc(m.Findings, func(id string) bool { return !slices.Contains(inc.Verified, id) })
+		m.Findings = only(m.Findings, shown)
+	}
+	inc.Findings, inc.Verified = only(inc.Findings, shown), only(inc.Verified, shown)
+}
+
+// only returns, in a new slice, the ids of ids that keep holds for.
+func only(ids []string, keep func(string) bool) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if keep(id) {
+			out = append(out, id)
 		}
 	}
-	if tok.Role == truce.RoleObserver {
-		inc.Findings = slices.Clone(inc.Verified)
-	}
+	return out
 }
 
 // readBody decodes a small JSON body strictly into v, or writes the error and reports false.

@@ -206,7 +206,7 @@ func (s *Server) getSpotReport(w http.ResponseWriter, r *http.Request, tok *truc
 	if truce.ErrorCode(err) == truce.ENOTFOUND && s.opt.Incidents != nil {
 		inc, ierr := s.opt.Incidents.Incident(r.Context(), id)
 		if ierr == nil && incidentVisible(inc, tok) {
-			redactIncident(inc, tok)
+			s.redactIncident(r.Context(), inc, tok)
 			sp, err = g.SpotIncident(r.Context(), inc, aud)
 		}
 	}

@@ -62,6 +62,15 @@ func (c incidentClient) list(token, query string) []truce.Incident {
 	return page.Incidents
 }
 
+func (c incidentClient) get(token, id string) truce.Incident {
+	c.t.Helper()
+	var inc truce.Incident
+	if status := c.do("GET", "/api/v1/incidents/"+id, token, "", &inc); status != 200 {
+		c.t.Fatalf("GET /api/v1/incidents/%s: %d", id, status)
+	}
+	return inc
+}
+
 // waitIncidents waits until the incidents listed for token satisfy ok.
 func (c incidentClient) waitIncidents(token string, ok func([]truce.Incident) bool) []truce.Incident {
 	c.t.Helper()
@@ -144,6 +153,35 @@ func TestServeKeepsIncidentsThatAnalystsMergeAndSplit(t *testing.T) {
 	if n := len(c.list(east, "")); n != 2 {
 		t.Errorf("Party East's liaison sees %d incidents, want 2", n)
 	}
+	// Of an incident's findings a liaison sees the ids of those it may open, and only those:
+	// the others are attributed to another party or to none.
+	hidden := 0
+	for _, inc := range c.list(east, "") {
+		all := map[string]bool{}
+		for _, id := range c.get(analyst, inc.ID).Findings {
+			all[id] = true
+		}
+		for _, id := range inc.Findings {
+			if status := c.do("GET", "/api/v1/findings/"+id, east, "", nil); status != 200 {
+				t.Errorf("Party East's liaison sees finding %s of incident %s, which it may not open (%d)", id, inc.ID, status)
+			}
+			delete(all, id)
+		}
+		for id := range all {
+			if status := c.do("GET", "/api/v1/findings/"+id, east, "", nil); status == 200 {
+				t.Errorf("finding %s of incident %s is kept from Party East's liaison, which may open it", id, inc.ID)
+			}
+			hidden++
+		}
+		for _, m := range inc.Members {
+			for _, id := range m.Findings {
+				if !slices.Contains(inc.Findings, id) {
+					t.Errorf("member %s of incident %s shows finding %s, which the incident does not", m.ID, inc.ID, id)
+				}
+			}
+		}
+	}
+	t.Logf("findings of Party East's incidents kept from its liaison: %d", hidden)
 	if n := len(c.list(west, "")) + len(c.list(west, "?party=east")); n != 0 {
 		t.Errorf("Party West's liaison sees %d incidents", n)
 	}

@@ -55,9 +55,30 @@ func ObservationRecord(o *truce.Observation, at time.Time) (Record, error) {
 // (Referenced). attrs, when not nil, is o's attrs as the store will keep them
 // (truce.Judged.AttrsJSON), written already; nil has them written here.
 func ObservationLeaf(o *truce.Observation, attrs []byte, at time.Time) (tlog.Hash, error) {
+	return pooledLeaf(func(b []byte) ([]byte, error) { return appendObservationEncoding(b, o, attrs, at) })
+}
+
+// FindingLeaf returns the leaf hash of FindingRecord(f, at), written into a pooled buffer and
+// not kept, as ObservationLeaf does for an observation: the server keeps a finding's record as
+// a reference to the store's row (Referenced with FindingRef), so it needs only the hash.
+func FindingLeaf(f *truce.Finding, at time.Time) (tlog.Hash, error) {
+	leaf, err := pooledLeaf(func(b []byte) ([]byte, error) {
+		return appendEnvelope(b, KindFinding, f.ID, at, nil, nil, func(b []byte) ([]byte, error) {
+			return appendFindingBody(b, f)
+		})
+	})
+	if err != nil {
+		return tlog.Hash{}, truce.Errorf(truce.EINVALID, "%s %q: %v", KindFinding, f.ID, truce.ErrorMessage(err))
+	}
+	return leaf, nil
+}
+
+// pooledLeaf returns the leaf hash of the encoding write appends, written into a pooled
+// buffer after the zero byte a leaf hash begins with, hashed there and not kept.
+func pooledLeaf(write func([]byte) ([]byte, error)) (tlog.Hash, error) {
 	buf := scratch.Get().(*[]byte)
 	defer scratch.Put(buf)
-	b, err := appendObservationEncoding((*buf)[:1], o, attrs, at)
+	b, err := write((*buf)[:1])
 	if err != nil {
 		return tlog.Hash{}, err
 	}
@@ -65,24 +86,7 @@ func ObservationLeaf(o *truce.Observation, attrs []byte, at time.Time) (tlog.Has
 	return sha256.Sum256(b), nil
 }
 
-// FindingLeaf returns the leaf hash of FindingRecord(f, at), written into a pooled buffer and
-// not kept, as ObservationLeaf does for an observation: the server keeps a finding's record as
-// a reference to the store's row (Referenced with FindingRef), so it needs only the hash.
-func FindingLeaf(f *truce.Finding, at time.Time) (tlog.Hash, error) {
-	buf := scratch.Get().(*[]byte)
-	defer scratch.Put(buf)
-	b, err := appendEnvelope((*buf)[:1], KindFinding, f.ID, at, nil, nil, func(b []byte) ([]byte, error) {
-		return appendFindingBody(b, f)
-	})
-	if err != nil {
-		return tlog.Hash{}, truce.Errorf(truce.EINVALID, "%s %q: %v", KindFinding, f.ID, truce.ErrorMessage(err))
-	}
-	*buf = b
-	return sha256.Sum256(b), nil
-}
-
-// scratch keeps buffers for ObservationLeaf and FindingLeaf, each beginning with the zero
-// byte of a leaf.
+// scratch keeps pooledLeaf's buffers, each beginning with the zero byte of a leaf.
 var scratch = sync.Pool{New: func() any { b := make([]byte, 1, 1024); return &b }}
 
 // appendObservationEncoding appends the canonical encoding of ObservationRecord(o, at) to b,
@@ -269,7 +273,14 @@ func appendFindingBody(b []byte, f *truce.Finding) ([]byte, error) {
 // store keeps as row seq, accepted at at: "@observation SEQ AT", AT in nanoseconds since
 // 1970.
 func ObservationRef(seq int64, at time.Time) []byte {
-	b := append(make([]byte, 0, 48), observationRefPrefix...)
+	return appendObservationRef(make([]byte, 0, observationRefMax+1), seq, at)
+}
+
+// observationRefMax is the longest ObservationRef: the prefix, two int64s and a space.
+const observationRefMax = len(observationRefPrefix) + 2*20 + 1
+
+func appendObservationRef(b []byte, seq int64, at time.Time) []byte {
+	b = append(b, observationRefPrefix...)
 	b = strconv.AppendInt(b, seq, 10)
 	b = append(b, ' ')
 	return strconv.AppendInt(b, at.UnixNano(), 10)
@@ -299,7 +310,14 @@ func ParseObservationRef(ref []byte) (seq int64, at time.Time, ok bool) {
 // FindingRef returns the line the log keeps in place of the record of the finding the store
 // keeps with id, produced at at: "@finding AT ID", AT in nanoseconds since 1970.
 func FindingRef(id string, at time.Time) []byte {
-	b := append(make([]byte, 0, 64), findingRefPrefix...)
+	return appendFindingRef(make([]byte, 0, findingRefMax(id)+1), id, at)
+}
+
+// findingRefMax is the longest FindingRef of id: the prefix, an int64, a space and the id.
+func findingRefMax(id string) int { return len(findingRefPrefix) + 20 + 1 + len(id) }
+
+func appendFindingRef(b []byte, id string, at time.Time) []byte {
+	b = append(b, findingRefPrefix...)
 	b = strconv.AppendInt(b, at.UnixNano(), 10)
 	b = append(b, ' ')
 	return append(b, id...)
@@ -380,22 +398,16 @@ func (r *RefLines) Reset() { r.buf = r.buf[:0] }
 
 // Observation is Referenced(leaf, ObservationRef(seq, at)), written into r's storage.
 func (r *RefLines) Observation(leaf tlog.Hash, seq int64, at time.Time) (Encoded, error) {
-	start := r.reserve(len(observationRefPrefix) + 2*20 + 1) // two int64s and a space
-	r.buf = append(r.buf, observationRefPrefix...)
-	r.buf = strconv.AppendInt(r.buf, seq, 10)
-	r.buf = append(r.buf, ' ')
-	r.buf = strconv.AppendInt(r.buf, at.UnixNano(), 10)
+	start := r.reserve(observationRefMax)
+	r.buf = appendObservationRef(r.buf, seq, at)
 	return r.entry(leaf, start)
 }
 
 // Finding is Referenced(leaf, FindingRef(id, at)), written into r's storage; an id a
 // reference cannot carry (a newline) is an error, as Referenced gives.
 func (r *RefLines) Finding(leaf tlog.Hash, id string, at time.Time) (Encoded, error) {
-	start := r.reserve(len(findingRefPrefix) + 20 + 1 + len(id))
-	r.buf = append(r.buf, findingRefPrefix...)
-	r.buf = strconv.AppendInt(r.buf, at.UnixNano(), 10)
-	r.buf = append(r.buf, ' ')
-	r.buf = append(r.buf, id...)
+	start := r.reserve(findingRefMax(id))
+	r.buf = appendFindingRef(r.buf, id, at)
 	return r.entry(leaf, start)
 }
 

@@ -44,15 +44,7 @@ func TestBenchLogCostLoadsTwoServersInTurn(t *testing.T) {
 			t.Errorf("no %q in:\n%s", want, s)
 		}
 	}
-	left, err := os.ReadDir(tmp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range left {
-		if strings.HasPrefix(e.Name(), "truce-bench-") {
-			t.Errorf("a server left its data folder %s behind", e.Name())
-		}
-	}
+	noDataFolderLeft(t, tmp)
 }
 
 // TestBenchLogCostInterruptedSummarizesTheRoundsDone: interrupted, `truce bench log-cost`
@@ -87,6 +79,12 @@ func TestBenchLogCostInterruptedSummarizesTheRoundsDone(t *testing.T) {
 			t.Errorf("no %q in:\n%s", want, s)
 		}
 	}
+	noDataFolderLeft(t, tmp)
+}
+
+// noDataFolderLeft fails t if a bench server left its data folder in tmp.
+func noDataFolderLeft(t *testing.T, tmp string) {
+	t.Helper()
 	left, err := os.ReadDir(tmp)
 	if err != nil {
 		t.Fatal(err)

@@ -378,8 +378,9 @@ func TestTamperedStoreRowsAreNamedByVerify(t *testing.T) {
 }
 
 // TestExportFromAServerVerifiesAndNamesAnAlteredRecord: a checkpoint is signed on demand, and
-// `truce export --server URL --token T` writes a folder verify accepts, from the API alone; and once a row of the store is altered
-// behind the server's back, the next export from it fails verify, which names the record.
+// `truce export --server URL --token T` writes a folder verify accepts, from the API alone;
+// once a row of the store is altered behind the server's back, the next export from it fails
+// verify, which names the record.
 func TestExportFromAServerVerifiesAndNamesAnAlteredRecord(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a server process")
